@@ -1,0 +1,2 @@
+Console.WriteLine("videoautor1: no commands yet");
+return 1;

@@ -1,0 +1,26 @@
+namespace VideoAutoR1.Core;
+
+/// <summary>The benchmark-style task the user prompt and the grader follow (videoauto-r1.md §1.3).</summary>
+public enum TaskKind
+{
+    /// <summary>Lettered options; the answer is a letter.</summary>
+    MultipleChoice,
+
+    /// <summary>Free-text short answer.</summary>
+    Open,
+
+    /// <summary>A number, graded with a tolerance.</summary>
+    Numeric,
+
+    /// <summary>Locate a described segment: <c>[start, end]</c> in seconds.</summary>
+    TemporalGrounding,
+
+    /// <summary>NExT-GQA: letter plus supporting segment, <c>A &lt;&gt; [s, e]</c>.</summary>
+    GroundedQa,
+}
+
+/// <summary>What the user asks about a video, before it becomes a prompt.</summary>
+/// <param name="Question">The question, or for temporal grounding the segment description.</param>
+/// <param name="Options">Option texts without letters (letters are added by the prompt builder).</param>
+/// <param name="Kind">Task kind; decides the user-prompt template and the grader.</param>
+public sealed record QuestionSpec(string Question, IReadOnlyList<string> Options, TaskKind Kind);

@@ -1,2 +1,33 @@
-Console.WriteLine("videoautor1: no commands yet");
-return 1;
+using VideoAutoR1.Cli;
+using VideoAutoR1.Core;
+
+// Each subcommand lives in its own *Command.cs file: a static RunAsync(CliArgs) returning the exit code.
+var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
+{
+};
+
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine("usage: videoautor1 <command> [options]");
+    foreach (var (name, (help, _)) in commands)
+    {
+        Console.Error.WriteLine($"  {name,-10} {help}");
+    }
+
+    return 2;
+}
+
+try
+{
+    return await command.Run(args[1..]);
+}
+catch (CliUsageException error)
+{
+    Console.Error.WriteLine($"videoautor1 {args[0]}: {error.Message}");
+    return 2;
+}
+catch (VideoQaException error)
+{
+    Console.Error.WriteLine($"videoautor1 {args[0]}: {error.Code}: {error.Message}");
+    return 1;
+}

@@ -5,6 +5,7 @@ using VideoAutoR1.Core;
 var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
     ["parity"] = ("compare the model with Hugging Face reference fixtures", ParityCommand.RunAsync),
+    ["tokenize"] = (TokenizeCommand.Help, TokenizeCommand.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

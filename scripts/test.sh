@@ -11,13 +11,20 @@ results="$(mktemp -d "${TMPDIR:-/tmp}/videoautor1-tests.XXXXXX")"
 trap 'rm -rf "$results"' EXIT
 
 status=0
-dotnet test VideoAutoR1.Service.sln -c "$configuration" \
-  --logger "trx" --results-directory "$results" \
-  --blame-hang-timeout 20m || status=$?
+dotnet build VideoAutoR1.Service.sln -c "$configuration" || exit 1
+
+# One project at a time, each into its own results folder, so no report overwrites another.
+projects=(tests/*.Tests/*.Tests.csproj)
+for project in "${projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c "$configuration" --no-build \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results/$name" \
+    --blame-hang-timeout 20m || status=$?
+done
 
 # Sum the counters of every test assembly's TRX report.
 read -r passed failed skipped < <(
-  cat "$results"/*.trx 2>/dev/null \
+  cat "$results"/*/*.trx 2>/dev/null \
     | grep -o '<Counters [^>]*>' \
     | awk '{
         for (i = 1; i <= NF; i++) {
@@ -30,11 +37,10 @@ read -r passed failed skipped < <(
       }
       END { printf "%d %d %d\n", passed, failed, skipped }'
 )
-reports=$(ls "$results"/*.trx 2>/dev/null | wc -l)
-projects=$(ls -d tests/*.Tests | wc -l)
-if [ "$reports" -lt "$projects" ]; then
-  echo "only $reports of $projects test projects produced a report (a test host crashed or did not build)" >&2
-  failed=$((failed + projects - reports))
+reports=$(ls "$results"/*/*.trx 2>/dev/null | wc -l)
+if [ "$reports" -lt "${#projects[@]}" ]; then
+  echo "only $reports of ${#projects[@]} test projects produced a report (a test host crashed or did not build)" >&2
+  failed=$((failed + ${#projects[@]} - reports))
   status=1
 fi
 if [ "$failed" -gt 0 ]; then status=1; fi

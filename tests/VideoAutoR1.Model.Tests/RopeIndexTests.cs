@@ -14,9 +14,9 @@ public sealed class RopeIndexTests
 
     [Theory]
     // Prompt length 21; delta = max position + 1 − 21.
-    [InlineData(RopeIndexRule.Legacy, 1.5, new long[] { 0, 2, 4, 6 }, 10, -10)]    // trunc(1.5) = 1 → interval 2; next = max + 1
+    [InlineData(RopeIndexRule.Legacy, 1.5, new long[] { 0, 2, 4, 6 }, 10, -9)]    // trunc(1.5) = 1 → interval 2; next = max + 1
     [InlineData(RopeIndexRule.Current, 1.5, new long[] { 0, 2, 4, 6 }, 5, -11)]    // next = start + max(h', w') = 3 + 2; max stays 9
-    [InlineData(RopeIndexRule.FloatInterval, 1.5, new long[] { 0, 3, 6, 9 }, 13, -7)] // floor(k · 1.5 · 2)
+    [InlineData(RopeIndexRule.FloatInterval, 1.5, new long[] { 0, 3, 6, 9 }, 13, -6)] // floor(k · 1.5 · 2)
     [InlineData(RopeIndexRule.Legacy, 0.5, new long[] { 0, 0, 0, 0 }, 5, -14)]     // trunc(0.5) = 0: one temporal index
     [InlineData(RopeIndexRule.FloatInterval, 0.5, new long[] { 0, 1, 2, 3 }, 7, -12)]
     public void Temporal_index_and_next_text_position_follow_the_rule(

@@ -35,8 +35,8 @@ public sealed record RewardBreakdown(double Total, double FirstAnswer, double Se
 /// </summary>
 public sealed partial class DualAnswerReward
 {
-    private const string Ws = @"[\t\n\v\f\r\x1C-\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
-    private const string NotWs = @"[^\t\n\v\f\r\x1C-\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+    private const string Ws = PythonText.SpaceClass;
+    private const string NotWs = PythonText.NonSpaceClass;
 
     private readonly RewardWeights _weights;
     private readonly GradingOptions _grading;

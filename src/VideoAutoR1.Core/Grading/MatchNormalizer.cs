@@ -11,7 +11,7 @@ namespace VideoAutoR1.Core.Grading;
 /// </summary>
 public static partial class MatchNormalizer
 {
-    private const string Ws = @"[\t\n\v\f\r\x1C-\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+    private const string Ws = PythonText.SpaceClass;
 
     private static readonly Dictionary<string, string> YesNo = new(StringComparer.Ordinal)
     {
@@ -48,14 +48,10 @@ public static partial class MatchNormalizer
             return yesNo;
         }
 
-        return string.Join(' ', lower.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
-            .SelectMany(part => part.Split(PythonOnlySpaces, StringSplitOptions.RemoveEmptyEntries)));
+        return string.Join(' ', PythonText.Split(lower));
     }
 
     public static bool Equal(string? truth, string? predicted) => Normalize(truth) == Normalize(predicted);
-
-    // str.split() also splits on these, which char.IsWhiteSpace (string.Split(null)) does not.
-    private static readonly char[] PythonOnlySpaces = ['\u001C', '\u001D', '\u001E', '\u001F'];
 
     [GeneratedRegex($@"^{Ws}*[(\[{{]{Ws}*([A-Za-z]){Ws}*[)\]}}]{Ws}*(?:[)/:;\-]{Ws}*)?$")]
     private static partial Regex StrictParenChoice();

@@ -16,6 +16,7 @@ namespace VideoAutoR1.Media;
 internal sealed class FfmpegFrameDecoder(string ffmpegPath)
 {
     private const int StderrTailLines = 12;
+    private const int SelectFanOut = 20;
 
     /// <summary>
     /// Hands each selected frame (HWC RGB, in index order) to <paramref name="onFrame"/> and returns the frames'
@@ -85,7 +86,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     /// <summary>The command line, exposed so the benchmark and tests can show what runs.</summary>
     internal static IEnumerable<string> Arguments(string path, IReadOnlyList<int> indices)
     {
-        var select = string.Join('+', indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")));
+        var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
         return
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
@@ -96,6 +97,21 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             "-frames:v", indices.Count.ToString(CultureInfo.InvariantCulture),
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
         ];
+    }
+
+    /// <summary>
+    /// Sums the terms in a tree of parenthesised groups: ffmpeg's expression parser rejects a flat sum of more than
+    /// 100 terms, and a tree of fan-out <see cref="SelectFanOut"/> stays below that at any frame count.
+    /// </summary>
+    private static string SelectExpression(IReadOnlyList<string> terms)
+    {
+        if (terms.Count <= SelectFanOut)
+        {
+            return $"({string.Join('+', terms)})";
+        }
+
+        var groupSize = (terms.Count + SelectFanOut - 1) / SelectFanOut;
+        return $"({string.Join('+', terms.Chunk(groupSize).Select(SelectExpression))})";
     }
 
     private static async Task ReadFramesAsync(Stream stdout, int frameLength, int expected, ChannelWriter<byte[]> writer, CancellationToken ct)

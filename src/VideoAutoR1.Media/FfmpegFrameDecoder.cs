@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -5,6 +6,9 @@ using System.Threading.Channels;
 using VideoAutoR1.Core;
 
 namespace VideoAutoR1.Media;
+
+/// <summary>Receives one decoded frame (HWC RGB); the buffer is reused after the call returns.</summary>
+internal delegate void FrameHandler(ReadOnlySpan<byte> rgb);
 
 /// <summary>
 /// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. ffmpeg's <c>select</c>
@@ -16,26 +20,29 @@ namespace VideoAutoR1.Media;
 internal sealed class FfmpegFrameDecoder(string ffmpegPath)
 {
     private const int StderrTailLines = 12;
+    private const int SelectFanOut = 20;
 
     /// <summary>
     /// Hands each selected frame (HWC RGB, in index order) to <paramref name="onFrame"/> and returns the frames'
     /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them.
     /// </summary>
     public async Task<IReadOnlyList<double>> DecodeAsync(
-        string path, IReadOnlyList<int> indices, int width, int height, Action<byte[]> onFrame, CancellationToken ct)
+        string path, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
     {
         using var process = Start(path, indices);
         var stderr = new StderrCollector(process.StandardError);
         var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Reads ahead of the consumer so ffmpeg keeps decoding while a frame is being resized.
-        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, checked(width * height * 3), indices.Count, frames.Writer, stop.Token);
+        var frameLength = checked(width * height * 3);
+        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, frameLength, indices.Count, frames.Writer, stop.Token);
         try
         {
             var delivered = 0;
             await foreach (var rgb in frames.Reader.ReadAllAsync(ct))
             {
-                onFrame(rgb);
+                onFrame(rgb.AsSpan(0, frameLength));
+                ArrayPool<byte>.Shared.Return(rgb);
                 delivered++;
             }
 
@@ -85,7 +92,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     /// <summary>The command line, exposed so the benchmark and tests can show what runs.</summary>
     internal static IEnumerable<string> Arguments(string path, IReadOnlyList<int> indices)
     {
-        var select = string.Join('+', indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")));
+        var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
         return
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
@@ -98,6 +105,21 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         ];
     }
 
+    /// <summary>
+    /// Sums the terms in a tree of parenthesised groups: ffmpeg's expression parser rejects a flat sum of more than
+    /// 100 terms, and a tree of fan-out <see cref="SelectFanOut"/> stays below that at any frame count.
+    /// </summary>
+    private static string SelectExpression(IReadOnlyList<string> terms)
+    {
+        if (terms.Count <= SelectFanOut)
+        {
+            return $"({string.Join('+', terms)})";
+        }
+
+        var groupSize = (terms.Count + SelectFanOut - 1) / SelectFanOut;
+        return $"({string.Join('+', terms.Chunk(groupSize).Select(SelectExpression))})";
+    }
+
     private static async Task ReadFramesAsync(Stream stdout, int frameLength, int expected, ChannelWriter<byte[]> writer, CancellationToken ct)
     {
         Exception? failure = null;
@@ -105,10 +127,11 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         {
             for (var k = 0; k < expected; k++)
             {
-                var frame = new byte[frameLength];
-                var read = await stdout.ReadAtLeastAsync(frame, frameLength, throwOnEndOfStream: false, ct);
+                var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+                var read = await stdout.ReadAtLeastAsync(frame.AsMemory(0, frameLength), frameLength, throwOnEndOfStream: false, ct);
                 if (read < frameLength)
                 {
+                    ArrayPool<byte>.Shared.Return(frame);
                     break;
                 }
 

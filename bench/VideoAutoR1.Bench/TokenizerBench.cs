@@ -25,7 +25,9 @@ public static class TokenizerBench
         var (documents, composition) = Corpus(repo, options.GetValueOrDefault("corpus"));
         var bytes = documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
 
+        var loading = Stopwatch.StartNew();
         var tokenizer = QwenTokenizer.Load(tokenizerDir);
+        var loadSeconds = loading.Elapsed.TotalSeconds;
         var tokens = documents.Sum(d => (long)tokenizer.Encode(d).Length);
         void Pass()
         {
@@ -43,6 +45,7 @@ public static class TokenizerBench
 
         Console.WriteLine($"corpus: {documents.Count} documents, {bytes / 1e6:F3} MB UTF-8, {tokens} tokens ({composition})");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"QwenTokenizer.Load: {loadSeconds:F2} s");
         Console.WriteLine($"QwenTokenizer (Microsoft.ML.Tokenizers 2.0.1, .NET {Environment.Version}, 1 thread): {ours:F2} MB/s (before {before:F2}, after {after:F2})");
         Console.WriteLine($"HF tokenizers {baseline.Version} encodeBatch (Rust, TOKENIZERS_PARALLELISM=false): {baseline.Batch:F2} MB/s");
         Console.WriteLine($"HF tokenizers {baseline.Version} encode() per document (Rust via N-API, awaited one by one): {baseline.Each:F2} MB/s");

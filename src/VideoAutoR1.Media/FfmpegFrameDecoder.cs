@@ -54,6 +54,13 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
                     $"ffmpeg delivered {delivered} of {indices.Count} selected frames (exit code {process.ExitCode}): {stderr.Tail}");
             }
 
+            // The pipe carries bare pixels: a size other than the probed one would shift every row, so refuse it.
+            if (stderr.FrameSizes.FirstOrDefault(s => s != (width, height)) is { Width: > 0 } other)
+            {
+                throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
+                    $"ffmpeg decoded {other.Width}x{other.Height} frames where the probe found {width}x{height}");
+            }
+
             return stderr.Timestamps;
         }
         finally
@@ -169,6 +176,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     private sealed class StderrCollector
     {
         private readonly List<double> _pts = [];
+        private readonly HashSet<(int Width, int Height)> _sizes = [];
         private readonly Queue<string> _tail = new();
         private readonly Lock _gate = new();
 
@@ -183,6 +191,18 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
                 lock (_gate)
                 {
                     return string.Join(" | ", _tail);
+                }
+            }
+        }
+
+        /// <summary>Distinct frame sizes showinfo reported; complete once <see cref="Completion"/> has finished.</summary>
+        public IReadOnlyList<(int Width, int Height)> FrameSizes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _sizes];
                 }
             }
         }
@@ -207,9 +227,16 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
                 {
                     if (line.Contains("Parsed_showinfo", StringComparison.Ordinal))
                     {
-                        if (ParsePtsTime(line) is { } pts)
+                        if (Field(line, "pts_time:") is { } ptsText
+                            && double.TryParse(ptsText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pts))
                         {
                             _pts.Add(pts);
+                        }
+
+                        if (Field(line, " s:") is { } sizeText && sizeText.Split('x') is [var w, var h]
+                            && int.TryParse(w, CultureInfo.InvariantCulture, out var fw) && int.TryParse(h, CultureInfo.InvariantCulture, out var fh))
+                        {
+                            _sizes.Add((fw, fh));
                         }
 
                         continue;
@@ -224,9 +251,9 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             }
         }
 
-        private static double? ParsePtsTime(string line)
+        /// <summary>The value after <paramref name="key"/> up to the next space, in a showinfo line.</summary>
+        private static string? Field(string line, string key)
         {
-            const string key = "pts_time:";
             var start = line.IndexOf(key, StringComparison.Ordinal);
             if (start < 0)
             {
@@ -235,8 +262,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
 
             start += key.Length;
             var end = line.IndexOf(' ', start);
-            var text = end < 0 ? line[start..] : line[start..end];
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+            return end < 0 ? line[start..] : line[start..end];
         }
     }
 }

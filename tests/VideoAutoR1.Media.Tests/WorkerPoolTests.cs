@@ -94,7 +94,7 @@ public sealed class WorkerPoolTests
     public async Task Sampling_requests_outside_the_caps_are_sampling_invalid_before_any_work()
     {
         using var harness = new Harness();
-        foreach (var request in new VideoSamplingRequest[] { new(Fps: 100), new(MinFrames: 300), new(MinPixels: 10), new(StartSeconds: 5, EndSeconds: 2) })
+        foreach (var request in new VideoSamplingRequest[] { new(Fps: 100), new(MaxFrames: 1), new(MinFrames: 0), new(MinPixels: 10), new(StartSeconds: 5, EndSeconds: 2) })
         {
             var error = await Assert.ThrowsAsync<VideoQaException>(() => harness.RunAsync(new VideoSource.Bytes(new byte[] { 1 }), request));
             Assert.Equal(("sampling_invalid", ErrorKind.InvalidArgument), (error.Code, error.Kind));

@@ -4,6 +4,7 @@ using VideoAutoR1.Core;
 // Each subcommand lives in its own *Command.cs file: a static RunAsync(CliArgs) returning the exit code.
 var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
+    ["tokenize"] = (TokenizeCommand.Help, TokenizeCommand.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VideoAutoR1.Core;
+using VideoAutoR1.Core.Tokenization;
+
+namespace VideoAutoR1.Cli;
+
+/// <summary>
+/// <c>tokenize --tokenizer DIR --jsonl FILE|-</c>: for each line <c>{"text": ...}</c> prints the same object with
+/// <c>"ids"</c> (encoded without BOS/EOS, added tokens whole) and <c>"decoded"</c> (ids decoded back, special tokens
+/// kept) set; other fields are kept in place.
+/// </summary>
+public static class TokenizeCommand
+{
+    public const string Help = "encode {\"text\"} JSONL lines with a checkpoint's tokenizer.json: --tokenizer DIR --jsonl FILE|-";
+
+    // Readable output: no \uXXXX for apostrophes, '<' or non-ASCII text (this is not embedded in HTML).
+    private static readonly JsonSerializerOptions Output = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = new CliArgs(args, new HashSet<string>());
+        var tokenizer = QwenTokenizer.Load(options.Required("tokenizer"));
+        var path = options.Required("jsonl");
+
+        // Strict UTF-8: a corpus with broken bytes is rejected rather than tokenised with U+FFFD in it.
+        var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        using var reader = path == "-"
+            ? new StreamReader(Console.OpenStandardInput(), strictUtf8)
+            : new StreamReader(File.OpenRead(path), strictUtf8);
+        await using var writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { NewLine = "\n" };
+
+        var lineNumber = 0;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync();
+            }
+            catch (DecoderFallbackException error)
+            {
+                throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_utf8", $"{path}: line {lineNumber + 1} is not valid UTF-8", error);
+            }
+
+            if (line is null)
+            {
+                break;
+            }
+
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            var item = ParseLine(line, path, lineNumber);
+            var ids = tokenizer.Encode(item["text"]!.GetValue<string>());
+            item["ids"] = new JsonArray([.. ids.Select(id => JsonValue.Create(id))]);
+            item["decoded"] = tokenizer.Decode(ids);
+            await writer.WriteLineAsync(item.ToJsonString(Output));
+        }
+
+        return 0;
+    }
+
+    private static JsonObject ParseLine(string line, string path, int lineNumber)
+    {
+        try
+        {
+            if (JsonNode.Parse(line) is JsonObject item && item["text"] is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+            {
+                return item;
+            }
+        }
+        catch (JsonException error)
+        {
+            throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_jsonl", $"{path}: line {lineNumber}: {error.Message}", error);
+        }
+
+        throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_jsonl", $"{path}: line {lineNumber} is not an object with a string \"text\"");
+    }
+}

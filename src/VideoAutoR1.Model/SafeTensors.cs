@@ -207,7 +207,7 @@ public sealed class SafeTensorsFile : IDisposable
 
     private static Dictionary<string, SafeTensorEntry> ReadHeader(string path, SafeFileHandle handle)
     {
-        SafeTensorsException Corrupt(string problem) => new(path, problem);
+        Core.VideoQaException Corrupt(string problem) => ModelErrors.Model(ModelErrors.CheckpointCorrupt, $"{path}: {problem}");
         var fileLength = RandomAccess.GetLength(handle);
         Span<byte> lengthBytes = stackalloc byte[8];
         if (fileLength < 8 || RandomAccess.Read(handle, lengthBytes, 0) != 8)
@@ -269,7 +269,7 @@ public sealed class SafeTensorsFile : IDisposable
     }
 
     private static SafeTensorEntry ParseEntry(
-        JsonProperty property, long dataStart, long dataLength, Func<string, SafeTensorsException> corrupt, string path)
+        JsonProperty property, long dataStart, long dataLength, Func<string, Core.VideoQaException> corrupt, string path)
     {
         var name = property.Name;
         var value = property.Value;
@@ -382,7 +382,3 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 }
-
-/// <summary>A safetensors file whose bytes contradict its header.</summary>
-public sealed class SafeTensorsException(string path, string problem)
-    : Core.VideoQaException(Core.ErrorKind.Unavailable, ModelErrors.CheckpointCorrupt, $"{path}: {problem}");

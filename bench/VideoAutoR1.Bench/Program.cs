@@ -2,6 +2,7 @@
 // Usage: dotnet run -c Release --project bench/VideoAutoR1.Bench -- <name> [options]
 var benchmarks = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
+    ["tokenizer"] = (VideoAutoR1.Bench.TokenizerBench.Help, VideoAutoR1.Bench.TokenizerBench.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -1,5 +1,7 @@
 // Hugging Face's Rust `tokenizers` (npm binding), used as the reference and the baseline of the `tokenizer` benchmark.
 //   node hf_tokenizers.js encode <tokenizer.json>            JSONL {"text"} on stdin -> same objects + "ids", "decoded"
+//   node hf_tokenizers.js decode <tokenizer.json>            JSONL {"ids"} on stdin -> same objects + "keep", "skip"
+//        (decoded with special tokens kept / skipped)
 //   node hf_tokenizers.js bench <tokenizer.json> <docs.json> <seconds>
 //        docs.json: a JSON array of strings. Prints one JSON line with the MB/s of encodeBatch (set
 //        TOKENIZERS_PARALLELISM=false for one thread) and of one encode() call per document.
@@ -16,6 +18,17 @@ async function encodeJsonl(tokenizer) {
     const ids = (await tokenizer.encode(item.text, null, { addSpecialTokens: false })).getIds();
     item.ids = ids;
     item.decoded = ids.length === 0 ? '' : await tokenizer.decode(ids, false);
+    process.stdout.write(JSON.stringify(item) + '\n');
+  }
+}
+
+async function decodeJsonl(tokenizer) {
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const item = JSON.parse(line);
+    item.keep = item.ids.length === 0 ? '' : await tokenizer.decode(item.ids, false);
+    item.skip = item.ids.length === 0 ? '' : await tokenizer.decode(item.ids, true);
     process.stdout.write(JSON.stringify(item) + '\n');
   }
 }
@@ -50,8 +63,9 @@ async function main() {
   const [mode, tokenizerPath, ...rest] = process.argv.slice(2);
   const tokenizer = Tokenizer.fromFile(tokenizerPath);
   if (mode === 'encode') await encodeJsonl(tokenizer);
+  else if (mode === 'decode') await decodeJsonl(tokenizer);
   else if (mode === 'bench') await bench(tokenizer, rest[0], Number(rest[1] ?? 3));
-  else throw new Error('usage: hf_tokenizers.js encode|bench <tokenizer.json> ...');
+  else throw new Error('usage: hf_tokenizers.js encode|decode|bench <tokenizer.json> ...');
 }
 
 main().catch((error) => { console.error(error); process.exit(1); });

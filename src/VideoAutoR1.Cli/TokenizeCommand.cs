@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VideoAutoR1.Core;
@@ -25,32 +26,19 @@ public static class TokenizeCommand
         var tokenizer = QwenTokenizer.Load(options.Required("tokenizer"));
         var path = options.Required("jsonl");
 
-        // Strict UTF-8: a corpus with broken bytes is rejected rather than tokenised with U+FFFD in it.
-        var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        using var reader = path == "-"
-            ? new StreamReader(Console.OpenStandardInput(), strictUtf8)
-            : new StreamReader(File.OpenRead(path), strictUtf8);
+        await using var input = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
         await using var writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { NewLine = "\n" };
-
         var lineNumber = 0;
-        while (true)
+        await foreach (var bytes in ReadLinesAsync(input))
         {
-            string? line;
-            try
-            {
-                line = await reader.ReadLineAsync();
-            }
-            catch (DecoderFallbackException error)
-            {
-                throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_utf8", $"{path}: line {lineNumber + 1} is not valid UTF-8", error);
-            }
-
-            if (line is null)
-            {
-                break;
-            }
-
             lineNumber++;
+            // Strict UTF-8: a corpus with broken bytes is rejected rather than tokenised with U+FFFD in it.
+            if (!Utf8.IsValid(bytes))
+            {
+                throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_utf8", $"{path}: line {lineNumber} is not valid UTF-8");
+            }
+
+            var line = Encoding.UTF8.GetString(bytes);
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -65,6 +53,35 @@ public static class TokenizeCommand
 
         return 0;
     }
+
+    /// <summary>Lines as raw bytes (without the \n or \r\n), so bad UTF-8 is reported on its own line.</summary>
+    private static async IAsyncEnumerable<byte[]> ReadLinesAsync(Stream input)
+    {
+        var buffer = new byte[64 * 1024];
+        var line = new MemoryStream();
+        int read;
+        while ((read = await input.ReadAsync(buffer)) > 0)
+        {
+            var chunk = buffer.AsMemory(0, read);
+            int newline;
+            while ((newline = chunk.Span.IndexOf((byte)'\n')) >= 0)
+            {
+                line.Write(chunk.Span[..newline]);
+                yield return TrimCarriageReturn(line.ToArray());
+                line.SetLength(0);
+                chunk = chunk[(newline + 1)..];
+            }
+
+            line.Write(chunk.Span);
+        }
+
+        if (line.Length > 0)
+        {
+            yield return TrimCarriageReturn(line.ToArray());
+        }
+    }
+
+    private static byte[] TrimCarriageReturn(byte[] line) => line is [.., (byte)'\r'] ? line[..^1] : line;
 
     private static JsonObject ParseLine(string line, string path, int lineNumber)
     {

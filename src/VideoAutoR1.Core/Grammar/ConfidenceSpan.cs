@@ -11,8 +11,7 @@ namespace VideoAutoR1.Core.Grammar;
 /// </summary>
 public static partial class ConfidenceSpan
 {
-    // Python's Unicode \s, spelled out (see PythonText).
-    private const string Ws = @"[\t\n\v\f\r\x1C-\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+    private const string Ws = PythonText.SpaceClass;
 
     /// <summary>Start index and length in <paramref name="generatedIds"/>; length 0 when there is no span.</summary>
     /// <param name="generatedIds">Every token generated so far (special tokens included).</param>

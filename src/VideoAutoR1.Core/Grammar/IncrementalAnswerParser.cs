@@ -78,9 +78,10 @@ public sealed class IncrementalAnswerParser(QwenTokenizer tokenizer)
 
     private void Decode(byte[] bytes, bool flush)
     {
-        var chars = new char[_utf8.GetCharCount(bytes, flush)];
-        var count = _utf8.GetChars(bytes, chars, flush);
-        _text.AddRange(chars.AsSpan(0, count));
+        var count = _utf8.GetCharCount(bytes, flush);
+        Span<char> chars = count <= 256 ? stackalloc char[count] : new char[count];
+        _utf8.GetChars(bytes, chars, flush);
+        _text.AddRange(chars);
     }
 
     private List<GrammarEvent> WithConfidenceSpans(List<GrammarEvent> events)

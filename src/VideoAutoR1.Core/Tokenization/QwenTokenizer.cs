@@ -89,7 +89,7 @@ public sealed class QwenTokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!IsWellFormedUtf16(text))
+        if (!UnicodeText.IsWellFormed(text))
         {
             throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_text_encoding", "text contains an unpaired UTF-16 surrogate");
         }
@@ -153,23 +153,6 @@ public sealed class QwenTokenizer
     /// <summary>The bytes one token contributes to decoded text; null for unknown ids and skipped special tokens.</summary>
     internal byte[]? TokenBytes(int id, bool skipSpecialTokens) =>
         (uint)id >= (uint)_idToBytes.Length || (skipSpecialTokens && _isSpecial[id]) ? null : _idToBytes[id];
-
-    private static bool IsWellFormedUtf16(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private static int? AddedId(TokenizerJson json, string content) =>
         json.AddedTokens.FirstOrDefault(t => t.Content == content)?.Id;

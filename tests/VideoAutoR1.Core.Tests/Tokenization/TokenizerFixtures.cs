@@ -12,7 +12,30 @@ public static class TokenizerFixtures
 
     /// <summary>Lines of shared/fixtures/tokenizer/qwen-public.jsonl: text, reference ids, reference decoded text.</summary>
     public static IEnumerable<object[]> PublicCorpus() =>
-        File.ReadLines(Path.Combine(TestPaths.Shared, "fixtures", "tokenizer", "qwen-public.jsonl"))
+        EncodeReference(Path.Combine(TestPaths.Shared, "fixtures", "tokenizer", "qwen-public.jsonl"));
+
+    /// <summary>tests/assets/hf-tokenizer-reference/encode-reference.jsonl (Hugging Face tokenizers output, see its README).</summary>
+    public static IEnumerable<object[]> HuggingFaceStress() =>
+        EncodeReference(Path.Combine(TestPaths.RepoRoot, "tests", "assets", "hf-tokenizer-reference", "encode-reference.jsonl"));
+
+    /// <summary>tests/assets/hf-tokenizer-reference/decode-reference.jsonl: ids, decoded keeping and skipping special tokens.</summary>
+    public static IEnumerable<object[]> HuggingFaceDecode() =>
+        File.ReadLines(Path.Combine(TestPaths.RepoRoot, "tests", "assets", "hf-tokenizer-reference", "decode-reference.jsonl"))
+            .Select((line, index) =>
+            {
+                using var doc = JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                return new object[]
+                {
+                    index + 1,
+                    root.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+                    root.GetProperty("keep").GetString()!,
+                    root.GetProperty("skip").GetString()!,
+                };
+            });
+
+    private static IEnumerable<object[]> EncodeReference(string path) =>
+        File.ReadLines(path)
             .Select((line, index) => (line, index))
             .Where(x => x.line.Length > 0)
             .Select(x =>

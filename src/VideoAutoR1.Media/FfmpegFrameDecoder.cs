@@ -27,9 +27,9 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them.
     /// </summary>
     public async Task<IReadOnlyList<double>> DecodeAsync(
-        string path, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
+        string path, int streamIndex, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
     {
-        using var process = Start(path, indices);
+        using var process = Start(path, streamIndex, indices);
         var stderr = new StderrCollector(process.StandardError);
         var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -71,7 +71,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
     }
 
-    private Process Start(string path, IReadOnlyList<int> indices)
+    private Process Start(string path, int streamIndex, IReadOnlyList<int> indices)
     {
         var info = new ProcessStartInfo(ffmpegPath)
         {
@@ -81,7 +81,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             UseShellExecute = false,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in Arguments(path, indices))
+        foreach (var argument in Arguments(path, streamIndex, indices))
         {
             info.ArgumentList.Add(argument);
         }
@@ -96,15 +96,14 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
     }
 
-    /// <summary>The command line, exposed so the benchmark and tests can show what runs.</summary>
-    internal static IEnumerable<string> Arguments(string path, IReadOnlyList<int> indices)
+    private static IEnumerable<string> Arguments(string path, int streamIndex, IReadOnlyList<int> indices)
     {
         var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
         return
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
             "-i", path,
-            "-map", "0:v:0", "-an", "-sn", "-dn",
+            "-map", string.Create(CultureInfo.InvariantCulture, $"0:{streamIndex}"), "-an", "-sn", "-dn",
             "-vf", $"select={select},showinfo",
             "-fps_mode", "passthrough",
             "-frames:v", indices.Count.ToString(CultureInfo.InvariantCulture),

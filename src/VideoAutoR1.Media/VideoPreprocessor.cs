@@ -132,7 +132,7 @@ public sealed class VideoPreprocessor : IDisposable
             plan.MinPixels, maxPixels, _options.SmartResizeRule);
         var resizer = new BicubicAntialias(height, width, outHeight, outWidth, _options.ResizeKernel);
         var resized = new List<byte[]>(selection.Indices.Count);
-        var timestamps = await _decoder.DecodeAsync(path, selection.Indices, width, height, frame =>
+        var timestamps = await _decoder.DecodeAsync(path, probe.StreamIndex, selection.Indices, width, height, frame =>
         {
             var output = new byte[resizer.OutputLength];
             resizer.Resize(frame, output);

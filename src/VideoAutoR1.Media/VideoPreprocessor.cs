@@ -41,10 +41,10 @@ public sealed class VideoPreprocessor : IDisposable
     /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
     public string SpoolDirectory => _resolver.SpoolDirectory;
 
-    public Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
+    public async Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
     {
         var plan = SamplingPlan.Create(_options, sampling);
-        return RunAsync(async token =>
+        return await RunAsync(async token =>
         {
             using var video = await _resolver.ResolveAsync(source, token);
             var probe = await ProbeAndCheckAsync(video.Path, token);

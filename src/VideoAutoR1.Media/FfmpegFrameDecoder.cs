@@ -11,9 +11,10 @@ namespace VideoAutoR1.Media;
 internal delegate void FrameHandler(ReadOnlySpan<byte> rgb);
 
 /// <summary>
-/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. ffmpeg's <c>select</c>
-/// filter drops every other frame right after the decoder (before pixel conversion and the pipe), <c>-frames:v</c>
-/// stops reading after the last chosen one, frames are counted in decode order without duplication or dropping
+/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. The decoder still has to
+/// decode every frame up to the last chosen one (inter prediction needs them), but ffmpeg's <c>select</c> filter drops
+/// the unchosen ones right after it (before pixel conversion and the pipe), <c>-frames:v</c> stops reading after the
+/// last chosen one, frames are counted in decode order without duplication or dropping
 /// (<c>-fps_mode passthrough</c>: variable frame rate stays as is) and autorotation applies the display matrix.
 /// The child process is always killed (whole tree) and reaped, on success, error, cancellation and timeout.
 /// </summary>

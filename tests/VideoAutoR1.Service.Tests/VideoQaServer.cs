@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 
 namespace VideoAutoR1.Service.Tests;
@@ -19,11 +18,7 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
     {
         HttpPort = FreePort();
         GrpcPort = FreePort();
-        UseKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, HttpPort, o => o.Protocols = HttpProtocols.Http1);
-            kestrel.Listen(IPAddress.Loopback, GrpcPort, o => o.Protocols = HttpProtocols.Http2);
-        });
+        UseKestrel();
     }
 
     public int HttpPort { get; }
@@ -37,6 +32,8 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings every server in the tests shares: small limits so faults are cheap to provoke.</summary>
     protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>
     {
+        ["Kestrel:Endpoints:Http:Url"] = HttpAddress.ToString(),
+        ["Kestrel:Endpoints:Grpc:Url"] = GrpcAddress.ToString(),
         ["Service:MaxUploadBytes"] = (256 * 1024).ToString(),
         ["Service:Transport:MinRequestBodyBytesPerSecond"] = "1000",
         ["Service:Transport:MinRequestBodyGraceSeconds"] = "2",

@@ -40,6 +40,7 @@ public static class ServiceComposition
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions.TryAdd("code", ErrorMapping.CodeForStatus(context.ProblemDetails.Status));
             if (context.HttpContext.Response.Headers.TryGetValue("x-request-id", out var requestId))
             {
                 context.ProblemDetails.Extensions["request_id"] = requestId.ToString();
@@ -75,6 +76,7 @@ public static class ServiceComposition
                 Description = "Ask questions about videos with VideoAuto-R1 (think once, answer twice). Errors are RFC 9457 Problem Details with a stable 'code'.",
             });
             options.SchemaFilter<ExamplesSchemaFilter>();
+            options.OperationFilter<AskBodyOperationFilter>();
         });
 
         builder.AddVideoQaTelemetry();
@@ -90,11 +92,15 @@ public static class ServiceComposition
 
         // Probes and metrics: anonymous, and none of them touches the engine thread.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthJsonWriter.WriteAsync,
+        });
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.UseSwagger();
+        app.UseSwagger(options => options.OpenApiVersion = Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_1);
         app.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "VideoAutoR1 v1"));
 
         app.MapAnswersApi().RequireAuthorization();

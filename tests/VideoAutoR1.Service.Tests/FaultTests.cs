@@ -75,12 +75,20 @@ public sealed class FaultTests(VideoQaServer server) : IAsyncLifetime
     [Fact]
     public async Task Oversized_upload_with_content_length_is_413_before_the_body_is_read()
     {
-        // 64 MiB declared against a 256 KiB limit; only the first chunk is ever offered.
-        var body = new CountingContent(64L << 20);
-        using var http = server.Http();
-        using var response = await http.PostAsync("/v1/answers", WithBoundary(body));
-        await Problem.AssertAsync(response, HttpStatusCode.RequestEntityTooLarge, "upload_too_large");
-        Assert.True(body.BytesSent < 8L << 20, $"the client sent {body.BytesSent} bytes before the 413");
+        // 2 GiB declared against a 256 KiB limit: the answer must come from the headers, with no body sent at all.
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, server.HttpPort);
+        var stream = client.GetStream();
+        var head = "POST /v1/answers HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            + $"Content-Length: {2L << 30}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var statusLine = await reader.ReadLineAsync(timeout.Token);
+        Assert.Equal("HTTP/1.1 413 Payload Too Large", statusLine);
+        var rest = await reader.ReadToEndAsync(timeout.Token);
+        Assert.Contains("\"code\":\"upload_too_large\"", rest);
     }
 
     [Fact]
@@ -161,23 +169,20 @@ public sealed class FaultTests(VideoQaServer server) : IAsyncLifetime
                 Content = RestApiTests.Json("{\"question\": \"x\", \"mode\": \"think\", \"max_new_tokens\": 4000, \"video\": {\"path\": \"testsrc-4s.mp4\"}}"),
             };
             var pending = http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-            await WaitForAsync(() => Engine().RunningSequences > 0, TimeSpan.FromSeconds(60));
+            await WaitForAsync(async () => (await server.EngineAsync()).Running > 0, TimeSpan.FromSeconds(60));
             cts.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
         }
 
-        await WaitForAsync(() => Engine().RunningSequences == 0 && Engine().QueueDepth == 0, TimeSpan.FromSeconds(30));
+        await WaitForAsync(async () => await server.EngineAsync() is { Running: 0, Queued: 0 }, TimeSpan.FromSeconds(30));
         using var response = await http.PostAsync("/v1/answers", RestApiTests.Json("{\"question\": \"x\", \"max_new_tokens\": 2, \"video\": {\"path\": \"testsrc-4s.mp4\"}}"));
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private Engine.EngineStatus Engine() =>
-        server.Services.GetService(typeof(Engine.IVideoQaEngine)) is Engine.IVideoQaEngine engine ? engine.Status : throw new InvalidOperationException("no engine");
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"condition not met within {timeout}");
             await Task.Delay(20);

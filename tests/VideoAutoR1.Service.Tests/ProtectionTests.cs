@@ -103,11 +103,13 @@ public sealed class NarrowServerTests(NarrowVideoQaServer server) : IClassFixtur
     [Fact]
     public async Task Url_that_answers_404_is_a_422_source_error()
     {
+        var port = VideoQaServer.FreePort();
         await using var origin = WebApplication.CreateBuilder().Build();
-        origin.Urls.Add("http://127.0.0.1:0");
+        origin.Urls.Clear();
+        origin.Urls.Add($"http://127.0.0.1:{port}");
         origin.MapGet("/missing.mp4", () => Results.NotFound());
         await origin.StartAsync();
-        var url = origin.Urls.Single() + "/missing.mp4";
+        var url = $"http://127.0.0.1:{port}/missing.mp4";
 
         using var http = server.Http();
         var response = await http.PostAsync("/v1/answers", RestApiTests.Json($"{{\"question\": \"x\", \"video\": {{\"url\": \"{url}\"}}}}"));

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -67,12 +69,20 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
+    /// <summary>Queue depth and running sequences as /readyz reports them (the engine's status snapshot).</summary>
+    public async Task<(int Queued, int Running)> EngineAsync()
+    {
+        using var http = Http(TimeSpan.FromSeconds(10));
+        var engine = (await http.GetFromJsonAsync<JsonElement>("/readyz")).GetProperty("checks").GetProperty("engine").GetProperty("data");
+        return (engine.GetProperty("queue_depth").GetInt32(), engine.GetProperty("running_sequences").GetInt32());
+    }
+
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(Settings()));
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Service.Errors;
+using VideoAutoR1.Service.OpenApi;
 using VideoAutoR1.Service.Requests;
 
 namespace VideoAutoR1.Service.Apis;
@@ -20,16 +21,14 @@ public static class AnswersApi
             .WithName("Answer")
             .WithSummary("Answer a question about a video.")
             .WithDescription("JSON body with video.url or video.path, or multipart/form-data with a 'request' JSON part and a 'video' file part.")
-            .Accepts<AskRequest>("application/json")
-            .Accepts<AskUploadForm>("multipart/form-data")
+            .WithMetadata(new AskBodyMetadata(typeof(AskRequest), typeof(AskUploadForm)))
             .ProducesVideoQaProblems();
 
         api.MapPost("/answers/stream", StreamAsync)
             .WithName("AnswerStream")
             .WithSummary("Answer as server-sent events: a1, rationale*, a2, done (or error).")
             .WithDescription("Events: 'a1' {a1, confidence, is_fallback, will_think} as soon as the first box closes, 'rationale' {text} deltas, 'a2' {a2}, 'done' (the full answer). Failures before a1 are Problem Details with a status code; later ones are an 'error' event carrying Problem Details.")
-            .Accepts<AskRequest>("application/json")
-            .Accepts<AskUploadForm>("multipart/form-data")
+            .WithMetadata(new AskBodyMetadata(typeof(AskRequest), typeof(AskUploadForm)))
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesVideoQaProblems();
 
@@ -40,7 +39,7 @@ public static class AnswersApi
         return api;
     }
 
-    /// <summary>The multipart form, for the OpenAPI document only.</summary>
+    /// <summary>The multipart form, for the OpenAPI document only: "request" is an <see cref="AskRequest"/> as JSON.</summary>
     public sealed record AskUploadForm(IFormFile Video, string Request);
 
     public static async Task<Ok<AskResponse>> AnswerAsync(HttpContext context, AskInputReader reader, AnswerRequestFactory factory, AnswerGateway gateway)

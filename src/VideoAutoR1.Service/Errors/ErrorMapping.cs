@@ -46,6 +46,19 @@ public static class ErrorMapping
         _ => "Internal error",
     };
 
+    /// <summary>The code of a failure the framework answered itself (routing, status code pages).</summary>
+    public static string CodeForStatus(int? status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "bad_request",
+        StatusCodes.Status401Unauthorized => "api_key_invalid",
+        StatusCodes.Status404NotFound => "not_found",
+        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+        StatusCodes.Status408RequestTimeout => "request_body_timeout",
+        StatusCodes.Status413PayloadTooLarge => "upload_too_large",
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_content_type",
+        _ => "http_" + status,
+    };
+
     /// <summary>Stable problem type URI; the code is also in the "code" extension member.</summary>
     public static string TypeUri(string code) => $"https://videoautor1.dev/problems/{code}";
 }

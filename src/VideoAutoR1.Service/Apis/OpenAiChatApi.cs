@@ -43,7 +43,7 @@ public static class OpenAiChatApi
         var ext = body.Videoautor1 ?? new VideoAutoR1Options();
         var query = new QuestionQuery(
             text, ext.Options, ext.Task, ext.Mode, ext.Threshold, body.MaxCompletionTokens ?? body.MaxTokens,
-            body.Temperature, body.TopP, body.Seed, ext.TimeoutSeconds, ext.Sampling?.ToRequest());
+            body.Temperature, body.TopP, body.Seed, ext.TimeoutSeconds, ext.Sampling);
         var request = factory.Create(requestId, video, query);
         var id = $"chatcmpl-{requestId}";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

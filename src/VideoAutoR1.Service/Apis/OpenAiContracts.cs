@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Media;
 
 namespace VideoAutoR1.Service.Apis;
 
@@ -32,7 +34,7 @@ public sealed record VideoAutoR1Options(
     AnswerMode? Mode = null,
     double? Threshold = null,
     double? TimeoutSeconds = null,
-    SamplingOptions? Sampling = null);
+    VideoSamplingRequest? Sampling = null);
 
 /// <summary>Response extension: the two answers and the early-exit decision.</summary>
 public sealed record VideoAutoR1Answer(
@@ -62,9 +64,18 @@ public sealed record ChatUsage(int PromptTokens, int CompletionTokens, int Total
     public static ChatUsage From(TokenCounts t) => new(t.Prompt, t.Generated, t.Prompt + t.Generated);
 }
 
+/// <summary>A stream chunk; usage and videoautor1 appear on the last chunk only.</summary>
 public sealed record ChatCompletionChunk(
-    string Id, string Object, long Created, string Model, IReadOnlyList<ChunkChoice> Choices, ChatUsage? Usage = null, VideoAutoR1Answer? Videoautor1 = null);
+    string Id,
+    string Object,
+    long Created,
+    string Model,
+    IReadOnlyList<ChunkChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ChatUsage? Usage = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] VideoAutoR1Answer? Videoautor1 = null);
 
 public sealed record ChunkChoice(int Index, ChunkDelta Delta, string? FinishReason);
 
-public sealed record ChunkDelta(string? Role = null, string? Content = null);
+public sealed record ChunkDelta(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null);

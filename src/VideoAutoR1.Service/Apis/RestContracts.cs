@@ -11,19 +11,6 @@ public sealed record VideoReference(
     [property: Description("http(s) URL of the video, fetched under the server's URL policy.")] string? Url = null,
     [property: Description("Path of the video under the server's media root.")] string? Path = null);
 
-/// <summary>Frame sampling knobs; unset = server default; every value is clamped to the server's caps.</summary>
-public sealed record SamplingOptions(
-    double? Fps = null,
-    int? MinFrames = null,
-    int? MaxFrames = null,
-    int? MinPixels = null,
-    int? MaxPixels = null,
-    double? StartSeconds = null,
-    double? EndSeconds = null)
-{
-    public VideoSamplingRequest ToRequest() => new(Fps, MinFrames, MaxFrames, MinPixels, MaxPixels, StartSeconds, EndSeconds);
-}
-
 /// <summary>A question about a video. With multipart uploads this is the "request" part and <see cref="Video"/> is omitted.</summary>
 public sealed record AskRequest(
     [property: Description("The question, or for temporal grounding the description of the segment.")] string? Question,
@@ -37,10 +24,10 @@ public sealed record AskRequest(
     int? Seed = null,
     [property: Description("Time limit for this request in seconds, clamped to the server maximum.")] double? TimeoutSeconds = null,
     VideoReference? Video = null,
-    SamplingOptions? Sampling = null)
+    [property: Description("Frame sampling knobs; unset = server default; every value is clamped to the server's caps.")] VideoSamplingRequest? Sampling = null)
 {
     public QuestionQuery ToQuery() =>
-        new(Question, Options, Task, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, TimeoutSeconds, Sampling?.ToRequest());
+        new(Question, Options, Task, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, TimeoutSeconds, Sampling);
 }
 
 public sealed record TokenUsage(int Prompt, int Visual, int Generated);

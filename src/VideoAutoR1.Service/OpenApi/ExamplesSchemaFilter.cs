@@ -4,6 +4,7 @@ using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Media;
 using VideoAutoR1.Service.Apis;
 
 namespace VideoAutoR1.Service.OpenApi;
@@ -19,7 +20,7 @@ public sealed class ExamplesSchemaFilter(IOptions<Microsoft.AspNetCore.Http.Json
     {
         [typeof(AskRequest)] = new AskRequest(
             "What is the person in the video doing?", ["Cooking", "Running", "Reading", "Sleeping"], TaskKind.MultipleChoice, AnswerMode.Auto,
-            0.97, Video: new VideoReference(Url: "https://example.com/clip.mp4"), Sampling: new SamplingOptions(Fps: 2, MaxFrames: 64)),
+            0.97, Video: new VideoReference(Url: "https://example.com/clip.mp4"), Sampling: new VideoSamplingRequest(Fps: 2, MaxFrames: 64)),
         [typeof(AskResponse)] = AskResponse.From(ExampleResult),
         [typeof(ChatCompletionRequest)] = new ChatCompletionRequest(
             "videoautor1-default-untrained",

@@ -41,9 +41,9 @@ public static class ServiceComposition
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
             context.ProblemDetails.Extensions.TryAdd("code", ErrorMapping.CodeForStatus(context.ProblemDetails.Status));
-            if (context.HttpContext.Response.Headers.TryGetValue("x-request-id", out var requestId))
+            if (AnswerRequestFactory.RestoreRequestId(context.HttpContext) is { } requestId)
             {
-                context.ProblemDetails.Extensions["request_id"] = requestId.ToString();
+                context.ProblemDetails.Extensions["request_id"] = requestId;
             }
         });
         services.AddExceptionHandler<VideoQaExceptionHandler>();

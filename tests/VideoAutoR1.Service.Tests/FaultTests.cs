@@ -159,6 +159,19 @@ public sealed class FaultTests(VideoQaServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_over_its_time_limit_is_504_and_leaves_the_batch()
+    {
+        using var http = server.Http();
+        var started = DateTime.UtcNow;
+        using var response = await http.PostAsync("/v1/answers", RestApiTests.Json(
+            "{\"question\": \"x\", \"mode\": \"think\", \"max_new_tokens\": 4000, \"timeout_seconds\": 3, \"video\": {\"path\": \"testsrc-4s.mp4\"}}"));
+        var problem = await Problem.AssertAsync(response, HttpStatusCode.GatewayTimeout, "deadline_exceeded");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
+        Assert.Equal(response.Headers.GetValues("x-request-id").Single(), problem.GetProperty("request_id").GetString());
+        await WaitForAsync(async () => await server.EngineAsync() is { Running: 0, Queued: 0 }, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Client_that_disconnects_mid_stream_leaves_the_batch()
     {
         using var http = server.Http();

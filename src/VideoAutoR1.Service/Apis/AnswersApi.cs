@@ -65,14 +65,13 @@ public static class AnswersApi
 
     private static async Task<AnswerRequest> BuildAsync(HttpContext context, AskInputReader reader, AnswerRequestFactory factory)
     {
-        var requestId = AnswerRequestFactory.NewRequestId();
-        context.Response.Headers["x-request-id"] = requestId;
+        var requestId = AnswerRequestFactory.NewRequestId(context);
         var (video, ask) = await reader.ReadAsync(context);
         return factory.Create(requestId, video, ask.ToQuery());
     }
 
     /// <summary>Engine events as SSE items; a failure after the first event becomes a final "error" event.</summary>
-    private static async IAsyncEnumerable<SseItem<string>> ToSse(IAsyncEnumerable<AnswerEvent> events, JsonSerializerOptions json)
+    internal static async IAsyncEnumerable<SseItem<string>> ToSse(IAsyncEnumerable<AnswerEvent> events, JsonSerializerOptions json)
     {
         await using var enumerator = events.GetAsyncEnumerator();
         while (true)

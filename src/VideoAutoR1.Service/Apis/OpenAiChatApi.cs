@@ -36,8 +36,7 @@ public static class OpenAiChatApi
         IOptionsMonitor<ServiceOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
-        var requestId = AnswerRequestFactory.NewRequestId();
-        context.Response.Headers["x-request-id"] = requestId;
+        var requestId = AnswerRequestFactory.NewRequestId(context);
         var (videoUrl, text) = LastUserTurn(body);
         var video = await VideoOf(videoUrl, factory, options.CurrentValue.MaxUploadBytes, context.RequestAborted);
         var ext = body.Videoautor1 ?? new VideoAutoR1Options();
@@ -65,7 +64,7 @@ public static class OpenAiChatApi
     /// Streamed content is rebuilt from the engine's events in the output template's form
     /// (<c>\boxed{a1}&lt;think&gt;…&lt;/think&gt;\boxed{a2}</c>); the last chunk carries the full result.
     /// </summary>
-    private static async IAsyncEnumerable<SseItem<string>> Chunks(
+    internal static async IAsyncEnumerable<SseItem<string>> Chunks(
         IAsyncEnumerable<AnswerEvent> events, string id, long created, string model, JsonSerializerOptions json)
     {
         SseItem<string> Chunk(ChunkDelta delta, string? finish = null, AnswerResult? result = null) => new(JsonSerializer.Serialize(

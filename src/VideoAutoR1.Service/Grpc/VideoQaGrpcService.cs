@@ -90,8 +90,7 @@ public sealed class VideoQaGrpcService(
     /// <summary>The gRPC deadline, when sooner, tightens the request's own time limit.</summary>
     private AnswerRequest Create(VideoSource video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context)
     {
-        var requestId = AnswerRequestFactory.NewRequestId();
-        context.ResponseTrailers.Add("x-request-id", requestId);
+        var requestId = AnswerRequestFactory.NewRequestId(context.GetHttpContext());
         var request = factory.Create(requestId, video, GrpcMapping.ToQuery(question, generation, sampling));
         var untilDeadline = context.Deadline - DateTime.UtcNow;
         return context.Deadline != DateTime.MaxValue && untilDeadline < request.Timeout

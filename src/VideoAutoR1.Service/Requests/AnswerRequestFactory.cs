@@ -16,7 +16,28 @@ public sealed class AnswerRequestFactory(IOptionsMonitor<ServiceOptions> options
     public const int MaxQuestionChars = 8000;
     public const int MaxOptions = 26;
 
-    public static string NewRequestId() => $"vqa-{Guid.NewGuid():N}";
+    private const string RequestIdKey = "x-request-id";
+
+    /// <summary>Creates the request id, echoes it in the x-request-id header and remembers it for error responses.</summary>
+    public static string NewRequestId(HttpContext context)
+    {
+        var requestId = $"vqa-{Guid.NewGuid():N}";
+        context.Items[RequestIdKey] = requestId;
+        context.Response.Headers[RequestIdKey] = requestId;
+        return requestId;
+    }
+
+    /// <summary>The request id of this call, if one was assigned; re-sets the header the exception handler cleared.</summary>
+    public static string? RestoreRequestId(HttpContext context)
+    {
+        if (context.Items[RequestIdKey] is not string requestId)
+        {
+            return null;
+        }
+
+        context.Response.Headers[RequestIdKey] = requestId;
+        return requestId;
+    }
 
     /// <summary>Checks a remote video against the URL policy before it is queued.</summary>
     public async Task<VideoSource> UrlAsync(string? url, CancellationToken cancellationToken) =>

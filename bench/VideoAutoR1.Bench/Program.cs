@@ -2,6 +2,8 @@
 // Usage: dotnet run -c Release --project bench/VideoAutoR1.Bench -- <name> [options]
 var benchmarks = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
+    ["tokenizer"] = (VideoAutoR1.Bench.TokenizerBench.Help, VideoAutoR1.Bench.TokenizerBench.RunAsync),
+    ["media"] = ("video selection + decode + preprocess vs bare ffmpeg decode [--seconds 60] [--runs 3]", VideoAutoR1.Bench.MediaBench.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

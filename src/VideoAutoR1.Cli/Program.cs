@@ -4,6 +4,10 @@ using VideoAutoR1.Core;
 // Each subcommand lives in its own *Command.cs file: a static RunAsync(CliArgs) returning the exit code.
 var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
+    ["ask"] = ("answer one question about a video with the engine; prints the result as JSON", AskCommand.RunAsync),
+    ["parity"] = ("compare the model with Hugging Face reference fixtures", ParityCommand.RunAsync),
+    ["tokenize"] = (TokenizeCommand.Help, TokenizeCommand.RunAsync),
+    ["video"] = ("preprocess (or --probe) a local video file as the model would see it", VideoCommand.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

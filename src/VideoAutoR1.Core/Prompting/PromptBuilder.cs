@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using VideoAutoR1.Core.Tokenization;
+
+namespace VideoAutoR1.Core.Prompting;
+
+/// <summary>
+/// Renders a question as the Qwen2.5-VL chat template does for
+/// <c>[system, user: [video, text]]</c> with <c>add_generation_prompt</c>: the video block
+/// (<c>&lt;|vision_start|&gt;</c> + N × <c>&lt;|video_pad|&gt;</c> + <c>&lt;|vision_end|&gt;</c>) comes before the text.
+/// Rejects bad questions with <see cref="VideoQaException"/> (<see cref="ErrorKind.InvalidArgument"/>).
+/// </summary>
+public sealed partial class PromptBuilder
+{
+    private const string VisionStart = "<|vision_start|>";
+    private const string VisionEnd = "<|vision_end|>";
+    private const string VideoPad = "<|video_pad|>";
+    private const string After = "<|im_end|>\n<|im_start|>assistant\n";
+
+    private readonly PromptOptions _options;
+
+    public PromptBuilder(PromptOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>The full prompt text; <paramref name="videoTokenCount"/> 0 leaves the video block out (text-only question).</summary>
+    public string Build(QuestionSpec question, int videoTokenCount)
+    {
+        var (before, user) = Parts(question, videoTokenCount);
+        var prompt = new StringBuilder(before.Length + user.Length + 64 + videoTokenCount * VideoPad.Length);
+        prompt.Append(before);
+        if (videoTokenCount > 0)
+        {
+            prompt.Append(VisionStart);
+            for (var i = 0; i < videoTokenCount; i++)
+            {
+                prompt.Append(VideoPad);
+            }
+
+            prompt.Append(VisionEnd);
+        }
+
+        return prompt.Append(user).Append(After).ToString();
+    }
+
+    /// <summary>
+    /// The prompt's token ids (the same as encoding <see cref="Build"/>, without materialising N pad strings).
+    /// </summary>
+    /// <exception cref="VideoQaException"><c>prompt_too_long</c> when it leaves fewer than
+    /// <see cref="PromptOptions.MinNewTokens"/> of <see cref="PromptOptions.ContextLength"/> for the answer.</exception>
+    public int[] Encode(QuestionSpec question, int videoTokenCount, QwenTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var (before, user) = Parts(question, videoTokenCount);
+        var ids = new List<int>(videoTokenCount + 512);
+        ids.AddRange(tokenizer.Encode(before));
+        if (videoTokenCount > 0)
+        {
+            var special = tokenizer.Special;
+            ids.Add(special.VisionStart);
+            ids.AddRange(Enumerable.Repeat(special.VideoPad, videoTokenCount));
+            ids.Add(special.VisionEnd);
+        }
+
+        ids.AddRange(tokenizer.Encode(user + After));
+        var limit = _options.ContextLength - _options.MinNewTokens;
+        if (ids.Count > limit)
+        {
+            throw Invalid("prompt_too_long", $"the prompt is {ids.Count} tokens ({videoTokenCount} of them video); at most {limit} fit the {_options.ContextLength}-token context with room for an answer");
+        }
+
+        return [.. ids];
+    }
+
+    private (string Before, string User) Parts(QuestionSpec question, int videoTokenCount)
+    {
+        Validate(question);
+        if (videoTokenCount < 0)
+        {
+            throw Invalid("video_tokens_invalid", $"video token count must be >= 0, got {videoTokenCount}");
+        }
+
+        return ($"<|im_start|>system\n{_options.SystemPrompt}<|im_end|>\n<|im_start|>user\n", UserPrompts.For(question));
+    }
+
+    private void Validate(QuestionSpec question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (!Enum.IsDefined(question.Kind))
+        {
+            throw Invalid("task_kind_invalid", $"unknown task kind {question.Kind}");
+        }
+
+        if (string.IsNullOrWhiteSpace(question.Question))
+        {
+            throw Invalid("question_empty", "the question is empty", "question");
+        }
+
+        CheckText(question.Question, "question");
+        var options = question.Options ?? [];
+        var takesOptions = question.Kind is TaskKind.MultipleChoice or TaskKind.GroundedQa;
+        if (!takesOptions && options.Count > 0)
+        {
+            throw Invalid("options_not_allowed", $"a {question.Kind} question takes no options", "options");
+        }
+
+        if (!takesOptions)
+        {
+            return;
+        }
+
+        if (options.Count < 2)
+        {
+            throw Invalid("options_too_few", $"a {question.Kind} question needs at least 2 options, got {options.Count}", "options");
+        }
+
+        if (options.Count > _options.MaxOptions)
+        {
+            throw Invalid("options_too_many", $"at most {_options.MaxOptions} options are allowed, got {options.Count}", "options");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var option in options)
+        {
+            if (string.IsNullOrWhiteSpace(option))
+            {
+                throw Invalid("option_empty", "an option is empty", "options");
+            }
+
+            CheckText(option, "options");
+            if (!seen.Add(option.Trim().Normalize(NormalizationForm.FormKC)))
+            {
+                throw Invalid("options_duplicate", $"option '{option}' appears more than once", "options");
+            }
+        }
+    }
+
+    private void CheckText(string text, string field)
+    {
+        if (text.Length > _options.MaxTextLength)
+        {
+            throw Invalid("text_too_long", $"{field} is {text.Length} characters; at most {_options.MaxTextLength} are allowed", field);
+        }
+
+        if (!UnicodeText.IsWellFormed(text))
+        {
+            throw Invalid("invalid_text_encoding", $"{field} is not valid Unicode (unpaired surrogate)", field);
+        }
+
+        // The tokenizer would turn these into real control tokens and let the text rewrite the conversation.
+        if (ControlToken().Match(text) is { Success: true } control)
+        {
+            throw Invalid("control_token_in_text", $"{field} contains the control token {control.Value}", field);
+        }
+    }
+
+    private static VideoQaException Invalid(string code, string message, string? field = null) =>
+        new(ErrorKind.InvalidArgument, code, message) { Field = field };
+
+    [GeneratedRegex(@"<\|[a-z_]+\|>")]
+    private static partial Regex ControlToken();
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using VideoAutoR1.Core;
+using VideoAutoR1.Media;
+
+namespace VideoAutoR1.Engine;
+
+/// <summary>
+/// A request after media preprocessing and tokenisation: everything the engine thread needs, plus the channel its
+/// events go out on. Request threads create it; the engine thread alone reads the model inputs.
+/// </summary>
+internal sealed class EngineRequest : IDisposable
+{
+    private readonly CancellationTokenSource _lifetime;
+    private readonly CancellationToken _callerToken;
+    private readonly Lock _publishing = new();
+    private bool _finished;
+
+    /// <summary>Starts the request's lifetime: the caller's token plus the deadline, both counted from arrival.</summary>
+    public EngineRequest(AnswerRequest request, ResolvedControls controls, Stopwatch clock, CancellationToken callerToken)
+    {
+        Request = request;
+        Controls = controls;
+        Clock = clock;
+        _callerToken = callerToken;
+        _lifetime = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        _lifetime.CancelAfter(controls.Timeout);
+    }
+
+    public AnswerRequest Request { get; }
+
+    public ResolvedControls Controls { get; }
+
+    /// <summary>Prompt ids with the video pads expanded; set once by <see cref="SetInputs"/> before enqueueing.</summary>
+    public long[] PromptIds { get; private set; } = [];
+
+    public PreprocessedVideo? Video { get; private set; }
+
+    public int VisualTokens { get; private set; }
+
+    /// <summary>Started at arrival; every timing in the result is read from it.</summary>
+    public Stopwatch Clock { get; }
+
+    public double MediaSeconds { get; private set; }
+
+    public double EnqueuedAt { get; set; }
+
+    /// <summary>Unbounded so the engine thread never waits on a slow reader; at most a few events per token.</summary>
+    public Channel<AnswerEvent> Events { get; } =
+        Channel.CreateUnbounded<AnswerEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Cancelled by the caller, by the deadline, or by the reader leaving the stream.</summary>
+    public CancellationToken Lifetime => _lifetime.Token;
+
+    /// <summary>Set once the result or an error has been published.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (_publishing)
+            {
+                return _finished;
+            }
+        }
+    }
+
+    public void SetInputs(long[] promptIds, PreprocessedVideo? video, int visualTokens, double mediaSeconds)
+    {
+        PromptIds = promptIds;
+        Video = video;
+        VisualTokens = visualTokens;
+        MediaSeconds = mediaSeconds;
+    }
+
+    public void Abandon() => _lifetime.Cancel();
+
+    /// <summary>The error a cancelled request ends with: the caller's own cancellation, or the deadline.</summary>
+    public VideoQaException CancellationError() =>
+        _callerToken.IsCancellationRequested
+            ? new VideoQaException(ErrorKind.Cancelled, "cancelled", "The request was cancelled.")
+            : new VideoQaException(
+                ErrorKind.DeadlineExceeded, "deadline_exceeded", $"The request did not finish within {Controls.Timeout.TotalSeconds:0.###} s.");
+
+    /// <summary>Thread-safe: the engine thread publishes, a cancelling caller may fail the request concurrently.</summary>
+    public void Publish(AnswerEvent answerEvent)
+    {
+        lock (_publishing)
+        {
+            if (!_finished)
+            {
+                Events.Writer.TryWrite(answerEvent);
+            }
+        }
+    }
+
+    public void Complete(AnswerResult result)
+    {
+        lock (_publishing)
+        {
+            Publish(new AnswerEvent.Completed(result));
+            Finish(null);
+        }
+    }
+
+    public void Fail(Exception error) => Finish(error);
+
+    public void Dispose() => _lifetime.Dispose();
+
+    private void Finish(Exception? error)
+    {
+        lock (_publishing)
+        {
+            _finished = true;
+            Events.Writer.TryComplete(error);
+        }
+    }
+}
+
+/// <summary>The per-request controls after defaults and validation.</summary>
+internal sealed record ResolvedControls(
+    AnswerMode Mode,
+    double Threshold,
+    int MaxNewTokens,
+    TokenSampler Sampler,
+    TimeSpan Timeout);

@@ -1,0 +1,688 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VideoAutoR1.Core;
+using VideoAutoR1.Core.Grammar;
+using VideoAutoR1.Media;
+using VideoAutoR1.Model;
+using static TorchSharp.torch;
+
+namespace VideoAutoR1.Engine;
+
+/// <summary>
+/// The inference engine: one dedicated thread owns the model and the KV cache and runs continuous batching —
+/// admit waiting requests into free cache slots (batched vision tower + prefill), then one batched decode step over
+/// every running sequence, then let finished, early-exited, cancelled and timed-out sequences leave. Request threads
+/// validate, preprocess the video and tokenise the prompt, then hand the request over through a bounded queue.
+/// </summary>
+public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
+{
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
+
+    private readonly EngineOptions _options;
+    private readonly VideoPreprocessor _media;
+    private readonly EngineMetrics _metrics;
+    private readonly ILogger<VideoQaEngine> _logger;
+    private readonly Channel<EngineRequest> _queue;
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Written by the engine thread (or StopAsync), read by request threads and health checks.
+    private volatile EngineModel? _model;
+    private volatile bool _stopping;
+    private volatile int _runningCount;
+    private long _lastBeatUtcTicks;
+    private long _stopDeadline = long.MaxValue;
+    private double _kvUsage;
+
+    public VideoQaEngine(IOptions<EngineOptions> options, VideoPreprocessor media, EngineMetrics metrics, ILogger<VideoQaEngine> logger)
+    {
+        _options = options.Value;
+        _media = media;
+        _metrics = metrics;
+        _logger = logger;
+        _queue = Channel.CreateBounded<EngineRequest>(new BoundedChannelOptions(_options.MaxQueueLength)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public EngineStatus Status => new(
+        Ready: _model is not null && !_stopping,
+        ModelId: _model?.ModelId ?? "",
+        LastLoopBeat: new DateTimeOffset(Interlocked.Read(ref _lastBeatUtcTicks), TimeSpan.Zero),
+        QueueDepth: _queue.Reader.Count,
+        RunningSequences: _runningCount);
+
+    /// <summary>Completes when the model is loaded and requests are accepted; faults if loading failed.</summary>
+    public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
+
+    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken)
+    {
+        await foreach (var answerEvent in AnswerStreamAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            if (answerEvent is AnswerEvent.Completed completed)
+            {
+                return completed.Result;
+            }
+        }
+
+        throw new VideoQaException(ErrorKind.Internal, "no_result", "The engine ended the request without a result.");
+    }
+
+    public IAsyncEnumerable<AnswerEvent> AnswerStreamAsync(AnswerRequest request, CancellationToken cancellationToken) =>
+        RunAsync(request, preprocessed: null, cancellationToken);
+
+    /// <summary>
+    /// Answers about a video the caller already preprocessed (cached inputs, evaluation, benchmarks):
+    /// <paramref name="request"/>.Video and .Sampling are not read.
+    /// </summary>
+    public IAsyncEnumerable<AnswerEvent> AnswerStreamAsync(AnswerRequest request, PreprocessedVideo video, CancellationToken cancellationToken) =>
+        RunAsync(request, video, cancellationToken);
+
+    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, PreprocessedVideo video, CancellationToken cancellationToken)
+    {
+        await foreach (var answerEvent in AnswerStreamAsync(request, video, cancellationToken).ConfigureAwait(false))
+        {
+            if (answerEvent is AnswerEvent.Completed completed)
+            {
+                return completed.Result;
+            }
+        }
+
+        throw new VideoQaException(ErrorKind.Internal, "no_result", "The engine ended the request without a result.");
+    }
+
+    /// <summary>Stops accepting, lets accepted requests finish within the grace period, then cancels the rest.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _stopDeadline, Stopwatch.GetTimestamp() + (long)(_options.ShutdownGrace.TotalSeconds * Stopwatch.Frequency));
+        _stopping = true;
+        _wake.Set();
+        await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A real thread, not a pool task: TorchSharp dispose scopes and grad mode are thread-local.
+        var thread = new Thread(RunEngineThread) { Name = "videoautor1-engine", IsBackground = true };
+        thread.Start();
+        return _stopped.Task;
+    }
+
+    private async IAsyncEnumerable<AnswerEvent> RunAsync(
+        AnswerRequest request, PreprocessedVideo? preprocessed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = AcceptingModel();
+        var controls = ResolveControls(request);
+        RejectIfQueueFull(model, request.Mode);
+
+        using var item = new EngineRequest(request, controls, clock, cancellationToken);
+        try
+        {
+            var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, item.Lifetime).ConfigureAwait(false);
+            var mediaSeconds = clock.Elapsed.TotalSeconds;
+            PrepareInputs(model, item, video, mediaSeconds);
+        }
+        catch (OperationCanceledException) when (item.Lifetime.IsCancellationRequested)
+        {
+            _metrics.RequestFinished(model.ModelId, request.Mode, Outcome(item), null);
+            throw item.CancellationError();
+        }
+        catch (VideoQaException)
+        {
+            _metrics.RequestFinished(model.ModelId, request.Mode, "rejected", null);
+            throw;
+        }
+
+        Enqueue(model, item);
+
+        // Cancellation and deadline reach the reader at once; the engine frees the slot at its next step.
+        using var registration = item.Lifetime.Register(() => item.Fail(item.CancellationError()));
+        try
+        {
+            await foreach (var answerEvent in item.Events.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                yield return answerEvent;
+            }
+        }
+        finally
+        {
+            if (!item.IsFinished)
+            {
+                item.Abandon();
+            }
+        }
+    }
+
+    private EngineModel AcceptingModel()
+    {
+        if (_stopping)
+        {
+            throw new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.")
+            {
+                RetryAfter = _options.OverloadRetryAfter,
+            };
+        }
+
+        return _model ?? throw new VideoQaException(ErrorKind.Unavailable, "model_loading", "The model is still loading.")
+        {
+            RetryAfter = _options.OverloadRetryAfter,
+        };
+    }
+
+    private ResolvedControls ResolveControls(AnswerRequest request)
+    {
+        var threshold = request.Threshold ?? _options.DefaultThreshold;
+        if (!(threshold > 0 && threshold <= 1))
+        {
+            throw Invalid("threshold_out_of_range", "threshold", $"threshold must be in (0, 1], got {threshold}");
+        }
+
+        var maxNewTokens = request.MaxNewTokens ?? _options.DefaultMaxNewTokens;
+        if (maxNewTokens < 1)
+        {
+            throw Invalid("max_new_tokens_out_of_range", "max_new_tokens", $"max_new_tokens must be at least 1, got {maxNewTokens}");
+        }
+
+        var temperature = request.Temperature ?? 0;
+        if (!(temperature >= 0 && temperature <= 100))
+        {
+            throw Invalid("temperature_out_of_range", "temperature", $"temperature must be in [0, 100], got {temperature}");
+        }
+
+        var topP = request.TopP ?? 1;
+        if (!(topP > 0 && topP <= 1))
+        {
+            throw Invalid("top_p_out_of_range", "top_p", $"top_p must be in (0, 1], got {topP}");
+        }
+
+        var timeout = request.Timeout ?? _options.RequestTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw Invalid("timeout_out_of_range", "timeout", "timeout must be positive");
+        }
+
+        var sampler = temperature > 0 ? new TokenSampler(temperature, topP, request.Seed) : TokenSampler.Greedy;
+        return new ResolvedControls(request.Mode, threshold, maxNewTokens, sampler, timeout);
+    }
+
+    private static VideoQaException Invalid(string code, string field, string message) =>
+        new(ErrorKind.InvalidArgument, code, message) { Field = field };
+
+    private void RejectIfQueueFull(EngineModel model, AnswerMode mode)
+    {
+        // Checked before the (expensive) media step as well as at enqueue, so overload costs the caller nothing.
+        if (_queue.Reader.Count >= _options.MaxQueueLength)
+        {
+            _metrics.RequestFinished(model.ModelId, mode, "rejected", null);
+            throw QueueFull();
+        }
+    }
+
+    private VideoQaException QueueFull() =>
+        new(ErrorKind.Overloaded, "queue_full", $"The engine queue is full ({_options.MaxQueueLength} requests waiting).")
+        {
+            RetryAfter = _options.OverloadRetryAfter,
+        };
+
+    private void PrepareInputs(EngineModel model, EngineRequest item, PreprocessedVideo video, double mediaSeconds)
+    {
+        var visualTokens = video.TokenCount(model.Config.SpatialMergeSize);
+        var ids = model.EncodePrompt(item.Request.Question, visualTokens);
+
+        // The prompt must fit one cache slot with room for at least one generated token, and one prefill step.
+        var limit = Math.Min(_options.MaxTokensPerSequence - 1, _options.MaxPrefillTokensPerStep);
+        if (ids.Length > limit)
+        {
+            throw new VideoQaException(
+                ErrorKind.TooLarge,
+                "prompt_too_long",
+                $"The prompt needs {ids.Length} tokens ({visualTokens} for the video); this server fits at most {limit}. "
+                + "Lower the video's frame count or resolution.")
+            {
+                Field = "video",
+            };
+        }
+
+        item.SetInputs(ids, video, visualTokens, mediaSeconds);
+    }
+
+    private void Enqueue(EngineModel model, EngineRequest item)
+    {
+        item.EnqueuedAt = item.Clock.Elapsed.TotalSeconds;
+        if (_stopping)
+        {
+            _metrics.RequestFinished(model.ModelId, item.Request.Mode, "rejected", null);
+            throw new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.");
+        }
+
+        if (!_queue.Writer.TryWrite(item))
+        {
+            _metrics.RequestFinished(model.ModelId, item.Request.Mode, "rejected", null);
+            throw _stopping
+                ? new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.")
+                : QueueFull();
+        }
+
+        _metrics.Queued(model.ModelId, item.Request.Mode, +1);
+        _wake.Set();
+    }
+
+    private void RunEngineThread()
+    {
+        EngineModel? model = null;
+        try
+        {
+            using var noGrad = no_grad();
+            if (_options.TorchThreads > 0)
+            {
+                set_num_threads(_options.TorchThreads);
+            }
+
+            var directory = _options.ModelDirectory is { Length: > 0 } dir ? dir : DefaultModel.EnsureAsync().GetAwaiter().GetResult();
+            var modelId = _options.ModelId is { Length: > 0 } id ? id : Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+            model = EngineModel.Load(directory, modelId, _options);
+            var capacity = (double)_options.MaxBatchSize * _options.MaxTokensPerSequence;
+            _metrics.ObserveKvCacheUsage(modelId, () => Volatile.Read(ref _kvUsage));
+            _logger.LogInformation(
+                "Engine ready: model {ModelId} from {Directory}, {Slots} slots x {Tokens} tokens, dtype {DType} on {Device}",
+                modelId, directory, _options.MaxBatchSize, _options.MaxTokensPerSequence, _options.DType, _options.Device);
+            Beat();
+            _model = model;
+            _ready.TrySetResult();
+
+            var scheduler = new Scheduler(this, model, capacity);
+            scheduler.Run();
+
+            // A request may have slipped past the stopping check while the loop was ending: refuse it too.
+            _queue.Writer.TryComplete();
+            scheduler.AbortAll();
+            _stopped.TrySetResult();
+        }
+        catch (Exception error)
+        {
+            _logger.LogCritical(error, "Engine thread failed");
+            _ready.TrySetException(error);
+            _stopped.TrySetException(error);
+        }
+        finally
+        {
+            model?.Dispose();
+        }
+    }
+
+    private void Beat() => Interlocked.Exchange(ref _lastBeatUtcTicks, DateTimeOffset.UtcNow.UtcTicks);
+
+    private static string Outcome(EngineRequest item) =>
+        item.CancellationError().Kind == ErrorKind.DeadlineExceeded ? "timed_out" : "cancelled";
+
+    /// <summary>The engine thread's loop and its per-step state. Nothing here is touched by other threads.</summary>
+    private sealed class Scheduler(VideoQaEngine engine, EngineModel model, double kvCapacity)
+    {
+        private readonly List<Sequence> _running = [];
+        private readonly EngineOptions _options = engine._options;
+        private readonly EngineMetrics _metrics = engine._metrics;
+
+        public void Run()
+        {
+            while (true)
+            {
+                engine.Beat();
+                if (engine._stopping)
+                {
+                    if (_running.Count == 0 && engine._queue.Reader.Count == 0)
+                    {
+                        return;
+                    }
+
+                    if (Stopwatch.GetTimestamp() >= Interlocked.Read(ref engine._stopDeadline))
+                    {
+                        AbortAll();
+                        return;
+                    }
+                }
+
+                LeaveCancelled();
+                Admit();
+                if (_running.Count == 0)
+                {
+                    engine._wake.WaitOne(IdleWait);
+                    continue;
+                }
+
+                DecodeStep();
+                PublishUsage();
+            }
+        }
+
+        private void LeaveCancelled()
+        {
+            for (var i = _running.Count - 1; i >= 0; i--)
+            {
+                var sequence = _running[i];
+                if (sequence.Request.Lifetime.IsCancellationRequested)
+                {
+                    Leave(sequence);
+                    sequence.Request.Fail(sequence.Request.CancellationError());
+                    _metrics.RequestFinished(model.ModelId, sequence.Request.Request.Mode, Outcome(sequence.Request), null);
+                }
+            }
+        }
+
+        /// <summary>Takes queued requests into free slots, within the per-step prefill token budget, and prefills them.</summary>
+        private void Admit()
+        {
+            var admitted = new List<EngineRequest>();
+            var prefillTokens = 0;
+            while (_running.Count + admitted.Count < _options.MaxBatchSize && engine._queue.Reader.TryPeek(out var next))
+            {
+                if (next.IsFinished || next.Lifetime.IsCancellationRequested)
+                {
+                    engine._queue.Reader.TryRead(out _);
+                    _metrics.Admitted(model.ModelId, next.Request.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
+                    next.Fail(next.CancellationError());
+                    _metrics.RequestFinished(model.ModelId, next.Request.Mode, Outcome(next), null);
+                    continue;
+                }
+
+                if (admitted.Count > 0 && prefillTokens + next.PromptIds.Length > _options.MaxPrefillTokensPerStep)
+                {
+                    break;
+                }
+
+                engine._queue.Reader.TryRead(out _);
+                _metrics.Admitted(model.ModelId, next.Request.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
+                prefillTokens += next.PromptIds.Length;
+                admitted.Add(next);
+            }
+
+            if (admitted.Count == 0)
+            {
+                return;
+            }
+
+            if (!TryPrefill(admitted))
+            {
+                // One bad request must not fail the others: retry each alone, fail only those that still throw.
+                foreach (var request in admitted)
+                {
+                    TryPrefill([request]);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Batched vision tower + prefill of <paramref name="requests"/>, then their first token. On failure the slots
+        /// are returned and, for a single request, the request is failed. Returns false when a batch of several failed.
+        /// </summary>
+        private bool TryPrefill(IReadOnlyList<EngineRequest> requests)
+        {
+            var slots = new int[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                slots[i] = model.Cache.Rent();
+            }
+
+            long[] tokens;
+            float[] logProbs;
+            double visionSeconds, prefillSeconds;
+            var admittedAt = requests.Select(r => r.Clock.Elapsed.TotalSeconds).ToArray();
+            try
+            {
+                using var scope = NewDisposeScope();
+                var started = Stopwatch.GetTimestamp();
+                var videoEmbeds = VisionTower(requests);
+                visionSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+                var inputs = new PrefillInput[requests.Count];
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    var request = requests[i];
+                    var video = request.Video;
+                    var positions = video is null
+                        ? RopeIndex.Sequential(request.PromptIds.Length)
+                        : model.Model.GetRopeIndex(request.PromptIds, [Grid(video)], [video.SecondPerGridT]);
+                    inputs[i] = new PrefillInput(slots[i], request.PromptIds, videoEmbeds[i], positions);
+                }
+
+                started = Stopwatch.GetTimestamp();
+                var logits = model.Model.Prefill(inputs, model.Cache);
+                (tokens, logProbs) = TokenSampler.Choose(logits, requests.Select(r => r.Controls.Sampler).ToArray());
+                prefillSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            }
+            catch (Exception error)
+            {
+                foreach (var slot in slots)
+                {
+                    model.Cache.Release(slot);
+                }
+
+                if (requests.Count > 1)
+                {
+                    Log.LogWarning(error, "Batched prefill of {Count} requests failed; retrying them one by one", requests.Count);
+                    return false;
+                }
+
+                FailRequest(requests[0], error);
+                return true;
+            }
+
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var request = requests[i];
+                var room = _options.MaxTokensPerSequence - request.PromptIds.Length;
+                var sequence = new Sequence(request, slots[i], new IncrementalAnswerParser(model.Tokenizer), model.StopTokenIds, room)
+                {
+                    QueueSeconds = admittedAt[i] - request.EnqueuedAt,
+                    VisionSeconds = visionSeconds,
+                    PrefillSeconds = prefillSeconds,
+                };
+                _running.Add(sequence);
+                _metrics.BatchChanged(model.ModelId, request.Request.Mode, +1);
+                Advance(sequence, tokens[i], logProbs[i]);
+            }
+
+            engine._runningCount = _running.Count;
+            return true;
+        }
+
+        private ILogger Log => engine._logger;
+
+        /// <summary>Runs the vision tower once over every video of the batch and splits the embeddings per request.</summary>
+        private Tensor?[] VisionTower(IReadOnlyList<EngineRequest> requests)
+        {
+            var embeds = new Tensor?[requests.Count];
+            var withVideo = Enumerable.Range(0, requests.Count).Where(i => requests[i].Video is not null).ToArray();
+            if (withVideo.Length == 0)
+            {
+                return embeds;
+            }
+
+            var pixels = cat(withVideo.Select(i => PixelTensor(requests[i].Video!)).ToArray(), 0);
+            var features = model.Model.GetVideoFeatures(pixels, withVideo.Select(i => Grid(requests[i].Video!)).ToArray());
+            var parts = features.split(withVideo.Select(i => (long)requests[i].VisualTokens).ToArray(), 0);
+            for (var k = 0; k < withVideo.Length; k++)
+            {
+                embeds[withVideo[k]] = parts[k];
+            }
+
+            return embeds;
+        }
+
+        private Tensor PixelTensor(PreprocessedVideo video) =>
+            tensor(video.PixelValues, [video.PixelValues.Length / video.PatchDim, video.PatchDim])
+                .to(model.DType, model.Device);
+
+        private static GridThw Grid(PreprocessedVideo video) => new(video.GridT, video.GridH, video.GridW);
+
+        /// <summary>One batched decode step over every running sequence.</summary>
+        private void DecodeStep()
+        {
+            var batch = _running.ToArray();
+            if (TryDecode(batch, out var tokens, out var logProbs))
+            {
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    Advance(batch[i], tokens[i], logProbs[i]);
+                }
+            }
+            else
+            {
+                // Isolate the failure: step each sequence alone, fail only those that still throw.
+                foreach (var sequence in batch)
+                {
+                    if (TryDecode([sequence], out var single, out var singleLogProb))
+                    {
+                        Advance(sequence, single[0], singleLogProb[0]);
+                    }
+                }
+            }
+
+            engine._runningCount = _running.Count;
+        }
+
+        private bool TryDecode(Sequence[] batch, out long[] tokens, out float[] logProbs)
+        {
+            try
+            {
+                using var scope = NewDisposeScope();
+                var logits = model.Model.DecodeStep(
+                    batch.Select(s => s.LastToken).ToArray(), batch.Select(s => s.Slot).ToArray(), model.Cache);
+                (tokens, logProbs) = TokenSampler.Choose(logits, batch.Select(s => s.Request.Controls.Sampler).ToArray());
+                return true;
+            }
+            catch (Exception error)
+            {
+                if (batch.Length == 1)
+                {
+                    Leave(batch[0]);
+                    FailRequest(batch[0].Request, error);
+                }
+                else
+                {
+                    Log.LogWarning(error, "Batched decode step of {Count} sequences failed; isolating", batch.Length);
+                }
+
+                tokens = [];
+                logProbs = [];
+                return false;
+            }
+        }
+
+        /// <summary>Feeds a chosen token to the sequence's state machine; finished sequences leave at once.</summary>
+        private void Advance(Sequence sequence, long token, float rawLogProb)
+        {
+            var request = sequence.Request;
+            try
+            {
+                var decision = sequence.Accept(token, rawLogProb, request.Clock.Elapsed.TotalSeconds);
+                if (decision is { } d)
+                {
+                    _metrics.Decided(model.ModelId, request.Request.Mode, d.EarlyExit, d.Confidence, d.TimeToA1Seconds);
+                }
+
+                if (sequence.Phase == SequencePhase.Done)
+                {
+                    Leave(sequence);
+                    var result = BuildResult(sequence);
+                    request.Complete(result);
+                    _metrics.Tokens(model.ModelId, request.Request.Mode, result.Tokens);
+                    _metrics.RequestFinished(model.ModelId, request.Request.Mode, "completed", result.Timings.Total);
+                }
+            }
+            catch (Exception error)
+            {
+                Leave(sequence);
+                FailRequest(request, error);
+            }
+        }
+
+        private void Leave(Sequence sequence)
+        {
+            if (_running.Remove(sequence))
+            {
+                model.Cache.Release(sequence.Slot);
+                _metrics.BatchChanged(model.ModelId, sequence.Request.Request.Mode, -1);
+                engine._runningCount = _running.Count;
+            }
+        }
+
+        private void FailRequest(EngineRequest request, Exception error)
+        {
+            Log.LogError(error, "Request {RequestId} failed on the engine thread", request.Request.RequestId);
+            request.Fail(error as VideoQaException
+                ?? new VideoQaException(ErrorKind.Internal, "inference_failed", "Inference failed for this request.", error));
+            _metrics.RequestFinished(model.ModelId, request.Request.Mode, "failed", null);
+        }
+
+        private AnswerResult BuildResult(Sequence sequence)
+        {
+            var request = sequence.Request;
+            var generated = sequence.Generated;
+            var textIds = generated.Count > 0 && model.StopTokenIds.Contains(generated[^1]) ? generated.Take(generated.Count - 1) : generated;
+            return new AnswerResult(
+                request.Request.RequestId,
+                model.ModelId,
+                sequence.A1,
+                sequence.A1LogConfidence,
+                sequence.Thought,
+                sequence.Rationale,
+                sequence.A2,
+                sequence.Thought ? sequence.A2 : sequence.A1,
+                sequence.A1IsFallback,
+                model.Tokenizer.Decode(textIds, skipSpecialTokens: true),
+                sequence.FinishReason ?? FinishReason.Stop,
+                new TokenCounts(request.PromptIds.Length, request.VisualTokens, generated.Count),
+                new AnswerTimings(
+                    sequence.QueueSeconds,
+                    request.MediaSeconds,
+                    sequence.VisionSeconds,
+                    sequence.PrefillSeconds,
+                    sequence.TimeToA1,
+                    request.Clock.Elapsed.TotalSeconds));
+        }
+
+        public void AbortAll()
+        {
+            var error = new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine shut down before this request finished.");
+            foreach (var sequence in _running.ToArray())
+            {
+                Leave(sequence);
+                sequence.Request.Fail(error);
+                _metrics.RequestFinished(model.ModelId, sequence.Request.Request.Mode, "cancelled", null);
+            }
+
+            while (engine._queue.Reader.TryRead(out var queued))
+            {
+                _metrics.Admitted(model.ModelId, queued.Request.Mode, queued.Clock.Elapsed.TotalSeconds - queued.EnqueuedAt);
+                queued.Fail(error);
+                _metrics.RequestFinished(model.ModelId, queued.Request.Mode, "cancelled", null);
+            }
+        }
+
+        private void PublishUsage()
+        {
+            long held = 0;
+            foreach (var sequence in _running)
+            {
+                held += model.Cache.Length(sequence.Slot);
+            }
+
+            Volatile.Write(ref engine._kvUsage, held / kvCapacity);
+        }
+    }
+}

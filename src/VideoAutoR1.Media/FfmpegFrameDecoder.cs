@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using VideoAutoR1.Core;
+
+namespace VideoAutoR1.Media;
+
+/// <summary>Receives one decoded frame (HWC RGB); the buffer is reused after the call returns.</summary>
+internal delegate void FrameHandler(ReadOnlySpan<byte> rgb);
+
+/// <summary>
+/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. ffmpeg's <c>select</c>
+/// filter drops every other frame right after the decoder (before pixel conversion and the pipe), <c>-frames:v</c>
+/// stops reading after the last chosen one, frames are counted in decode order without duplication or dropping
+/// (<c>-fps_mode passthrough</c>: variable frame rate stays as is) and autorotation applies the display matrix.
+/// The child process is always killed (whole tree) and reaped, on success, error, cancellation and timeout.
+/// </summary>
+internal sealed class FfmpegFrameDecoder(string ffmpegPath)
+{
+    private const int StderrTailLines = 12;
+    private const int SelectFanOut = 20;
+
+    /// <summary>
+    /// Hands each selected frame (HWC RGB, in index order) to <paramref name="onFrame"/> and returns the frames'
+    /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them.
+    /// </summary>
+    public async Task<IReadOnlyList<double>> DecodeAsync(
+        string path, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
+    {
+        using var process = Start(path, indices);
+        var stderr = new StderrCollector(process.StandardError);
+        var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Reads ahead of the consumer so ffmpeg keeps decoding while a frame is being resized.
+        var frameLength = checked(width * height * 3);
+        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, frameLength, indices.Count, frames.Writer, stop.Token);
+        try
+        {
+            var delivered = 0;
+            await foreach (var rgb in frames.Reader.ReadAllAsync(ct))
+            {
+                onFrame(rgb.AsSpan(0, frameLength));
+                ArrayPool<byte>.Shared.Return(rgb);
+                delivered++;
+            }
+
+            await process.WaitForExitAsync(ct);
+            await stderr.Completion;
+            if (delivered < indices.Count)
+            {
+                throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
+                    $"ffmpeg delivered {delivered} of {indices.Count} selected frames (exit code {process.ExitCode}): {stderr.Tail}");
+            }
+
+            // The pipe carries bare pixels: a size other than the probed one would shift every row, so refuse it.
+            if (stderr.FrameSizes.FirstOrDefault(s => s != (width, height)) is { Width: > 0 } other)
+            {
+                throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
+                    $"ffmpeg decoded {other.Width}x{other.Height} frames where the probe found {width}x{height}");
+            }
+
+            return stderr.Timestamps;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await KillAndReapAsync(process);
+            await Task.WhenAll(reader, stderr.Completion).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private Process Start(string path, IReadOnlyList<int> indices)
+    {
+        var info = new ProcessStartInfo(ffmpegPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var argument in Arguments(path, indices))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            return Process.Start(info) ?? throw new InvalidOperationException("Process.Start returned null");
+        }
+        catch (System.ComponentModel.Win32Exception error)
+        {
+            throw new VideoQaException(ErrorKind.Internal, "ffmpeg_missing", $"cannot run '{ffmpegPath}': {error.Message}", error);
+        }
+    }
+
+    /// <summary>The command line, exposed so the benchmark and tests can show what runs.</summary>
+    internal static IEnumerable<string> Arguments(string path, IReadOnlyList<int> indices)
+    {
+        var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
+        return
+        [
+            "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+            "-i", path,
+            "-map", "0:v:0", "-an", "-sn", "-dn",
+            "-vf", $"select={select},showinfo",
+            "-fps_mode", "passthrough",
+            "-frames:v", indices.Count.ToString(CultureInfo.InvariantCulture),
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+        ];
+    }
+
+    /// <summary>
+    /// Sums the terms in a tree of parenthesised groups: ffmpeg's expression parser rejects a flat sum of more than
+    /// 100 terms, and a tree of fan-out <see cref="SelectFanOut"/> stays below that at any frame count.
+    /// </summary>
+    private static string SelectExpression(IReadOnlyList<string> terms)
+    {
+        if (terms.Count <= SelectFanOut)
+        {
+            return $"({string.Join('+', terms)})";
+        }
+
+        var groupSize = (terms.Count + SelectFanOut - 1) / SelectFanOut;
+        return $"({string.Join('+', terms.Chunk(groupSize).Select(SelectExpression))})";
+    }
+
+    private static async Task ReadFramesAsync(Stream stdout, int frameLength, int expected, ChannelWriter<byte[]> writer, CancellationToken ct)
+    {
+        Exception? failure = null;
+        try
+        {
+            for (var k = 0; k < expected; k++)
+            {
+                var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+                var read = await stdout.ReadAtLeastAsync(frame.AsMemory(0, frameLength), frameLength, throwOnEndOfStream: false, ct);
+                if (read < frameLength)
+                {
+                    ArrayPool<byte>.Shared.Return(frame);
+                    break;
+                }
+
+                await writer.WriteAsync(frame, ct);
+            }
+        }
+        catch (Exception error)
+        {
+            failure = error;
+        }
+        finally
+        {
+            writer.TryComplete(failure);
+        }
+    }
+
+    private static async Task KillAndReapAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+    }
+
+    /// <summary>Drains ffmpeg's stderr: the <c>showinfo</c> timestamps of kept frames and the last lines for error messages.</summary>
+    private sealed class StderrCollector
+    {
+        private readonly List<double> _pts = [];
+        private readonly HashSet<(int Width, int Height)> _sizes = [];
+        private readonly Queue<string> _tail = new();
+        private readonly Lock _gate = new();
+
+        public StderrCollector(StreamReader stderr) => Completion = Task.Run(() => DrainAsync(stderr));
+
+        public Task Completion { get; }
+
+        public string Tail
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return string.Join(" | ", _tail);
+                }
+            }
+        }
+
+        /// <summary>Distinct frame sizes showinfo reported; complete once <see cref="Completion"/> has finished.</summary>
+        public IReadOnlyList<(int Width, int Height)> FrameSizes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _sizes];
+                }
+            }
+        }
+
+        /// <summary>Timestamps of the kept frames; complete once <see cref="Completion"/> has finished.</summary>
+        public IReadOnlyList<double> Timestamps
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _pts];
+                }
+            }
+        }
+
+        private async Task DrainAsync(StreamReader stderr)
+        {
+            while (await stderr.ReadLineAsync() is { } line)
+            {
+                lock (_gate)
+                {
+                    if (line.Contains("Parsed_showinfo", StringComparison.Ordinal))
+                    {
+                        if (Field(line, "pts_time:") is { } ptsText
+                            && double.TryParse(ptsText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pts))
+                        {
+                            _pts.Add(pts);
+                        }
+
+                        if (Field(line, " s:") is { } sizeText && sizeText.Split('x') is [var w, var h]
+                            && int.TryParse(w, CultureInfo.InvariantCulture, out var fw) && int.TryParse(h, CultureInfo.InvariantCulture, out var fh))
+                        {
+                            _sizes.Add((fw, fh));
+                        }
+
+                        continue;
+                    }
+
+                    _tail.Enqueue(line);
+                    if (_tail.Count > StderrTailLines)
+                    {
+                        _tail.Dequeue();
+                    }
+                }
+            }
+        }
+
+        /// <summary>The value after <paramref name="key"/> up to the next space, in a showinfo line.</summary>
+        private static string? Field(string line, string key)
+        {
+            var start = line.IndexOf(key, StringComparison.Ordinal);
+            if (start < 0)
+            {
+                return null;
+            }
+
+            start += key.Length;
+            var end = line.IndexOf(' ', start);
+            return end < 0 ? line[start..] : line[start..end];
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using FFMpegCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VideoAutoR1.Core;
+
+namespace VideoAutoR1.Media;
+
+/// <summary>
+/// The media pipeline's entry point: source → local file → probe → frame selection → ffmpeg decode of the selected
+/// frames → smart_resize + bicubic-antialias resize → normalise + patchify (qwen-vl-spec.md §E). Work runs on the
+/// thread pool in a bounded worker pool (<see cref="MediaOptions.MaxConcurrency"/>, queue of
+/// <see cref="MediaOptions.MaxQueue"/>) with <see cref="MediaOptions.VideoTimeout"/> per video.
+/// </summary>
+public sealed class VideoPreprocessor : IDisposable
+{
+    /// <summary>qwen-vl-utils' VIDEO_MAX_PIXELS per frame (768 tokens).</summary>
+    private const long VideoMaxPixels = 768L * MediaOptions.PixelsPerToken;
+
+    private readonly MediaOptions _options;
+    private readonly ILogger<VideoPreprocessor> _logger;
+    private readonly SemaphoreSlim _workers;
+    private readonly VideoUrlFetcher _fetcher;
+    private readonly VideoSourceResolver _resolver;
+    private readonly VideoProber _prober;
+    private readonly FfmpegFrameDecoder _decoder;
+    private int _waiting;
+
+    public VideoPreprocessor(IOptions<MediaOptions> options, ILogger<VideoPreprocessor>? logger = null)
+    {
+        _options = options.Value;
+        _logger = logger ?? NullLogger<VideoPreprocessor>.Instance;
+        _workers = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        _fetcher = new VideoUrlFetcher(_options);
+        _resolver = new VideoSourceResolver(_options, _fetcher);
+        var binaries = string.IsNullOrEmpty(_options.BinaryFolder) ? null : _options.BinaryFolder;
+        _prober = new VideoProber(new FFOptions { BinaryFolder = binaries ?? "" });
+        _decoder = new FfmpegFrameDecoder(binaries is null ? "ffmpeg" : Path.Combine(binaries, "ffmpeg"));
+    }
+
+    /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
+    public string SpoolDirectory => _resolver.SpoolDirectory;
+
+    public Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
+    {
+        var plan = SamplingPlan.Create(_options, sampling);
+        return RunAsync(async token =>
+        {
+            using var video = await _resolver.ResolveAsync(source, token);
+            var probe = await ProbeAndCheckAsync(video.Path, token);
+            return await PreprocessFileAsync(video.Path, probe, plan, token);
+        }, ct);
+    }
+
+    public Task<VideoProbe> ProbeAsync(VideoSource source, CancellationToken ct) =>
+        RunAsync(async token =>
+        {
+            using var video = await _resolver.ResolveAsync(source, token);
+            return await ProbeAndCheckAsync(video.Path, token);
+        }, ct);
+
+    public void Dispose()
+    {
+        _fetcher.Dispose();
+        _workers.Dispose();
+    }
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _waiting) > _options.MaxQueue + _options.MaxConcurrency)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new VideoQaException(ErrorKind.Overloaded, "media_overloaded", "too many videos are waiting to be processed")
+            {
+                RetryAfter = TimeSpan.FromSeconds(1),
+            };
+        }
+
+        try
+        {
+            await _workers.WaitAsync(ct);
+            try
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                deadline.CancelAfter(_options.VideoTimeout);
+                try
+                {
+                    // Off the request thread: probing and decoding are process I/O, resizing is CPU.
+                    return await Task.Run(() => work(deadline.Token), deadline.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new VideoQaException(ErrorKind.DeadlineExceeded, "video_timeout",
+                        $"the video took longer than {_options.VideoTimeout.TotalSeconds:0.#} s to preprocess");
+                }
+            }
+            finally
+            {
+                _workers.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private async Task<VideoProbe> ProbeAndCheckAsync(string path, CancellationToken ct)
+    {
+        var probe = await _prober.ProbeAsync(path, ct);
+        if (probe.DurationSeconds > _options.MaxDurationSeconds)
+        {
+            throw new VideoQaException(ErrorKind.TooLarge, "video_too_long",
+                $"the video lasts {probe.DurationSeconds:0.#} s; the limit is {_options.MaxDurationSeconds:0.#} s");
+        }
+
+        if (Math.Max(probe.Width, probe.Height) > _options.MaxFrameSide)
+        {
+            throw new VideoQaException(ErrorKind.TooLarge, "video_too_large",
+                $"frames of {probe.Width}x{probe.Height} exceed the {_options.MaxFrameSide}-pixel limit per side");
+        }
+
+        return probe;
+    }
+
+    private async Task<PreprocessedVideo> PreprocessFileAsync(string path, VideoProbe probe, SamplingPlan plan, CancellationToken ct)
+    {
+        var selection = plan.Select(probe);
+        var (width, height) = probe.DisplaySize;
+        var maxPixels = SmartResize.VideoMaxPixels(plan.MinPixels, plan.MaxPixels, _options.TotalPixels, selection.Indices.Count, VideoMaxPixels);
+        var (outHeight, outWidth) = SmartResize.Compute(height, width, VideoPatchifier.PatchSize * VideoPatchifier.SpatialMergeSize,
+            plan.MinPixels, maxPixels, _options.SmartResizeRule);
+        var resizer = new BicubicAntialias(height, width, outHeight, outWidth, _options.ResizeKernel);
+        var resized = new List<byte[]>(selection.Indices.Count);
+        var timestamps = await _decoder.DecodeAsync(path, selection.Indices, width, height, frame =>
+        {
+            var output = new byte[resizer.OutputLength];
+            resizer.Resize(frame, output);
+            resized.Add(output);
+        }, ct);
+
+        var (gridT, gridH, gridW) = VideoPatchifier.Grid(resized.Count, outHeight, outWidth);
+        var pixels = VideoPatchifier.Patchify(resized, outHeight, outWidth);
+        _logger.LogDebug("Preprocessed {Frames} frames {Width}x{Height} -> {OutWidth}x{OutHeight}, grid {T}x{H}x{W}",
+            resized.Count, width, height, outWidth, outHeight, gridT, gridH, gridW);
+        return new PreprocessedVideo(pixels, VideoPatchifier.PatchDim, gridT, gridH, gridW, selection.SecondPerGridT,
+            FrameTimes(timestamps, selection, probe), selection.SampleFps, probe.DurationSeconds);
+    }
+
+    /// <summary>showinfo's timestamps when there is one per frame, else index / fps (what decord assumes).</summary>
+    private static double[] FrameTimes(IReadOnlyList<double> pts, FrameSelection selection, VideoProbe probe) =>
+        pts.Count == selection.Indices.Count
+            ? pts.Select(t => Math.Max(t - probe.StartSeconds, 0)).ToArray()
+            : selection.Indices.Select(i => i / probe.AverageFps).ToArray();
+}

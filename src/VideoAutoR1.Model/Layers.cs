@@ -1,0 +1,120 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VideoAutoR1.Model;
+
+/// <summary>
+/// Where parameters are allocated. Weights are created uninitialised (<c>torch.empty</c>): a checkpoint or a seeded
+/// initialiser fills them, and the <c>meta</c> device gives shapes without memory.
+/// </summary>
+public sealed record ParameterFactory(ScalarType DType, Device Device)
+{
+    public Parameter Create(params long[] shape) => new(empty(shape, DType, Device));
+}
+
+/// <summary><c>nn.Linear</c> with uninitialised weights: y = x Wᵀ (+ b).</summary>
+public sealed class Linear : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+
+    public Linear(long inFeatures, long outFeatures, bool hasBias, ParameterFactory factory) : base(nameof(Linear))
+    {
+        weight = factory.Create(outFeatures, inFeatures);
+        bias = hasBias ? factory.Create(outFeatures) : null;
+        RegisterComponents();
+    }
+
+    public Tensor Weight => weight;
+
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight, bias);
+}
+
+/// <summary><c>nn.Embedding</c> with uninitialised weights.</summary>
+public sealed class Embedding : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+
+    public Embedding(long count, long dim, ParameterFactory factory) : base(nameof(Embedding))
+    {
+        weight = factory.Create(count, dim);
+        RegisterComponents();
+    }
+
+    public Tensor Weight => weight;
+
+    public override Tensor forward(Tensor ids) => weight.index_select(0, ids.flatten()).view([.. ids.shape, weight.shape[1]]);
+}
+
+/// <summary>Qwen2RMSNorm: normalise in float32, cast back, then scale in the input dtype.</summary>
+public sealed class RMSNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly double _eps;
+
+    public RMSNorm(long dim, double eps, ParameterFactory factory) : base(nameof(RMSNorm))
+    {
+        weight = factory.Create(dim);
+        _eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = input.to(ScalarType.Float32);
+        var variance = x.pow(2).mean([-1], keepdim: true);
+        x = x * rsqrt(variance + _eps);
+        return (weight * x.to(input.dtype)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Attention arithmetic shared by the vision tower and the decoder (HF eager: float32 softmax).</summary>
+internal static class AttentionMath
+{
+    /// <summary>softmax(q kᵀ · scale + mask) v with q [.., Lq, d], k/v [.., Lk, d]; mask additive or null.</summary>
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, double scale, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        var scores = matmul(q, k.transpose(-2, -1)) * scale;
+        if (mask is not null)
+        {
+            scores = scores + mask;
+        }
+
+        var probs = scores.softmax(-1, ScalarType.Float32).to(q.dtype);
+        return matmul(probs, v).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>concat(-x[d/2:], x[:d/2]) on the last dim.</summary>
+    public static Tensor RotateHalf(Tensor x)
+    {
+        var half = x.shape[^1] / 2;
+        using var first = x.narrow(-1, 0, half);
+        using var second = x.narrow(-1, half, half);
+        using var negated = second.neg();
+        return cat([negated, first], -1);
+    }
+
+    /// <summary>Additive mask value for excluded keys: the dtype's lowest finite value, as HF uses.</summary>
+    public static double MaskValue(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => float.MinValue,
+        ScalarType.BFloat16 => -3.3895313892515355e38,
+        ScalarType.Float16 => -65504.0,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "no attention mask value"),
+    };
+}
+
+internal static class RotaryMath
+{
+    /// <summary>1 / theta^(arange(0, dim, 2) / dim) in float32, with torch's op order so values match bit for bit.</summary>
+    public static Tensor InverseFrequencies(double theta, long dim, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var exponent = arange(0, dim, 2, ScalarType.Int64, device).to(ScalarType.Float32) / dim;
+        var basis = full(exponent.shape, theta, ScalarType.Float32, device);
+        return pow(basis, exponent).reciprocal().MoveToOuterDisposeScope();
+    }
+}

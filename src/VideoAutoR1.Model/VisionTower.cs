@@ -1,0 +1,342 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VideoAutoR1.Model;
+
+/// <summary>Conv3d patch embedding with kernel = stride = one patch, computed as one matmul (no bias).</summary>
+public sealed class Qwen2_5_VisionPatchEmbed : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv3dWeight proj;
+
+    public Qwen2_5_VisionPatchEmbed(Qwen2_5_VLVisionConfig config, ParameterFactory factory) : base("patch_embed")
+    {
+        proj = new Conv3dWeight(config, factory);
+        RegisterComponents();
+    }
+
+    /// <summary>Each pixel row is one (C, T, P, P) kernel volume, so the Conv3d is rows @ W.view(out, -1)ᵀ.</summary>
+    public override Tensor forward(Tensor pixels)
+    {
+        using var flat = proj.Weight.view(proj.Weight.shape[0], -1);
+        return nn.functional.linear(pixels, flat);
+    }
+
+    /// <summary>Holds <c>proj.weight</c> [hidden, C, T, P, P] under the checkpoint's Conv3d name.</summary>
+    private sealed class Conv3dWeight : nn.Module
+    {
+        private readonly Parameter weight;
+
+        public Conv3dWeight(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("proj")
+        {
+            weight = factory.Create(c.HiddenSize, c.InChannels, c.TemporalPatchSize, c.PatchSize, c.PatchSize);
+            RegisterComponents();
+        }
+
+        public Tensor Weight => weight;
+    }
+}
+
+/// <summary>Fused-qkv attention over independent segments (windows or temporal groups) with 2-D rotary.</summary>
+public sealed class Qwen2_5_VLVisionAttention : nn.Module
+{
+    private readonly Linear qkv;
+    private readonly Linear proj;
+    private readonly int _heads;
+    private readonly int _headDim;
+
+    public Qwen2_5_VLVisionAttention(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("attn")
+    {
+        qkv = new Linear(c.HiddenSize, 3L * c.HiddenSize, true, factory);
+        proj = new Linear(c.HiddenSize, c.HiddenSize, true, factory);
+        _heads = c.NumHeads;
+        _headDim = c.HeadDim;
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, VisionSegments segments, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        var n = x.shape[0];
+        var parts = qkv.forward(x).view(n, 3, _heads, _headDim).unbind(1);
+        var q = ApplyRotary(parts[0], cos, sin).transpose(0, 1);     // [heads, N, d]
+        var k = ApplyRotary(parts[1], cos, sin).transpose(0, 1);
+        var v = parts[2].transpose(0, 1);
+        var scale = 1.0 / Math.Sqrt(_headDim);
+        var outputs = new List<Tensor>();
+        foreach (var (start, length, count) in segments.Runs)
+        {
+            // `count` consecutive segments of equal `length` attend as one batch [heads, count, length, d].
+            Tensor Batch(Tensor t) => t.narrow(1, start, length * count).reshape(_heads, count, length, _headDim);
+            var attended = AttentionMath.Attend(Batch(q), Batch(k), Batch(v), scale, mask: null);
+            outputs.Add(attended.reshape(_heads, length * count, _headDim));
+        }
+
+        var merged = cat(outputs, 1).transpose(0, 1).reshape(n, -1);
+        return proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    // Rotation in float32, cast back (apply_rotary_pos_emb_vision).
+    private static Tensor ApplyRotary(Tensor x, Tensor cos, Tensor sin)
+    {
+        var xf = x.to(ScalarType.Float32);
+        var c = cos.unsqueeze(-2);
+        var s = sin.unsqueeze(-2);
+        return (xf * c + AttentionMath.RotateHalf(xf) * s).to(x.dtype);
+    }
+}
+
+/// <summary>SwiGLU MLP; <paramref name="bias"/> is true in the vision tower, false in the decoder.</summary>
+public sealed class Qwen2_5_VLMLP : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear gate_proj;
+    private readonly Linear up_proj;
+    private readonly Linear down_proj;
+
+    public Qwen2_5_VLMLP(long hidden, long intermediate, bool bias, ParameterFactory factory) : base("mlp")
+    {
+        gate_proj = new Linear(hidden, intermediate, bias, factory);
+        up_proj = new Linear(hidden, intermediate, bias, factory);
+        down_proj = new Linear(intermediate, hidden, bias, factory);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var gated = nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x);
+        return down_proj.forward(gated).MoveToOuterDisposeScope();
+    }
+}
+
+public sealed class Qwen2_5_VLVisionBlock : nn.Module
+{
+    private readonly RMSNorm norm1;
+    private readonly RMSNorm norm2;
+    private readonly Qwen2_5_VLVisionAttention attn;
+    private readonly Qwen2_5_VLMLP mlp;
+
+    public Qwen2_5_VLVisionBlock(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("block")
+    {
+        norm1 = new RMSNorm(c.HiddenSize, 1e-6, factory);
+        norm2 = new RMSNorm(c.HiddenSize, 1e-6, factory);
+        attn = new Qwen2_5_VLVisionAttention(c, factory);
+        mlp = new Qwen2_5_VLMLP(c.HiddenSize, c.IntermediateSize, bias: true, factory);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, VisionSegments segments, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        using var normed1 = norm1.forward(x);
+        var h = x + attn.Forward(normed1, segments, cos, sin);
+        using var normed2 = norm2.forward(h);
+        return (h + mlp.forward(normed2)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>RMSNorm per patch, concatenate each 2x2 merge group, then Linear → exact GELU → Linear.</summary>
+public sealed class Qwen2_5_VLPatchMerger : nn.Module<Tensor, Tensor>
+{
+    private readonly RMSNorm ln_q;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> mlp;
+    private readonly long _mergedDim;
+
+    public Qwen2_5_VLPatchMerger(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("merger")
+    {
+        _mergedDim = (long)c.HiddenSize * c.SpatialMergeUnit;
+        ln_q = new RMSNorm(c.HiddenSize, 1e-6, factory);
+        mlp = new ModuleList<nn.Module<Tensor, Tensor>>(
+            new Linear(_mergedDim, _mergedDim, true, factory),
+            nn.GELU(),
+            new Linear(_mergedDim, c.OutHiddenSize, true, factory));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = ln_q.forward(x).view(-1, _mergedDim);
+        foreach (var layer in mlp)
+        {
+            h = layer.forward(h);
+        }
+
+        return h.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Qwen2.5-VL vision tower: patch embed → window reorder → blocks (window or per-temporal-group full attention)
+/// → merger → back to processor order (qwen-vl-spec §C).
+/// </summary>
+public sealed class Qwen2_5_VisionTransformer : nn.Module
+{
+    private readonly Qwen2_5_VisionPatchEmbed patch_embed;
+    private readonly ModuleList<Qwen2_5_VLVisionBlock> blocks;
+    private readonly Qwen2_5_VLPatchMerger merger;
+    private readonly Qwen2_5_VLVisionConfig _config;
+
+    public Qwen2_5_VisionTransformer(Qwen2_5_VLVisionConfig config, ParameterFactory factory) : base("visual")
+    {
+        _config = config;
+        patch_embed = new Qwen2_5_VisionPatchEmbed(config, factory);
+        blocks = new ModuleList<Qwen2_5_VLVisionBlock>(
+            Enumerable.Range(0, config.Depth).Select(_ => new Qwen2_5_VLVisionBlock(config, factory)).ToArray());
+        merger = new Qwen2_5_VLPatchMerger(config, factory);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// pixels [N, C·T·P·P] in processor order → [N/merge², out_hidden] in processor order. <paramref name="observe"/>
+    /// receives named intermediates (parity checks); it must not keep the tensors.
+    /// </summary>
+    public Tensor Forward(Tensor pixels, IReadOnlyList<GridThw> grids, Action<string, Tensor>? observe = null)
+    {
+        using var scope = NewDisposeScope();
+        var layout = VisionLayout.Build(_config, grids);
+        var dtype = patch_embed.parameters().First().dtype;
+        var device = pixels.device;
+        var x = patch_embed.forward(pixels.to(dtype));
+        observe?.Invoke("vision.patch_embed", x);
+
+        var unit = _config.SpatialMergeUnit;
+        var n = x.shape[0];
+        var windowIndex = tensor(layout.WindowIndex, device: device);
+        x = x.view(n / unit, unit, -1).index_select(0, windowIndex).view(n, -1);
+        var rotary = RotaryAngles(layout, device);
+        rotary = rotary.view(n / unit, unit, -1).index_select(0, windowIndex).view(n, -1);
+        var emb = cat([rotary, rotary], -1);
+        var cos = emb.cos();
+        var sin = emb.sin();
+
+        var full = new VisionSegments(layout.CuSeqlens);
+        var windows = new VisionSegments(layout.CuWindowSeqlens);
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            var segments = _config.FullattBlockIndexes.Contains(i) ? full : windows;
+            x = blocks[i].Forward(x, segments, cos, sin);
+            observe?.Invoke($"vision.block{i}_out", x);
+        }
+
+        var merged = merger.forward(x);
+        observe?.Invoke("vision.merger_out_window_order", merged);
+        var reverse = windowIndex.argsort();
+        return merged.index_select(0, reverse).MoveToOuterDisposeScope();
+    }
+
+    // Per patch: [row·inv, col·inv] in float32 with inv = 1 / 10000^(2i/d), d = head_dim/2.
+    private Tensor RotaryAngles(VisionLayout layout, Device device)
+    {
+        var dim = _config.HeadDim / 2;
+        var invFreq = RotaryMath.InverseFrequencies(10000.0, dim, device);
+        var ids = tensor(layout.RotaryPositionIds, device: device).view(-1, 2).to(ScalarType.Float32);
+        var rows = ids.narrow(1, 0, 1) * invFreq;
+        var cols = ids.narrow(1, 1, 1) * invFreq;
+        return cat([rows, cols], -1);
+    }
+}
+
+/// <summary>Segment boundaries (cumulative, in patches) grouped into runs of equal-length segments.</summary>
+public sealed class VisionSegments
+{
+    public VisionSegments(long[] cumulative)
+    {
+        var runs = new List<(long Start, long Length, long Count)>();
+        for (var i = 1; i < cumulative.Length; i++)
+        {
+            var length = cumulative[i] - cumulative[i - 1];
+            if (runs.Count > 0 && runs[^1].Length == length)
+            {
+                runs[^1] = runs[^1] with { Count = runs[^1].Count + 1 };
+            }
+            else
+            {
+                runs.Add((cumulative[i - 1], length, 1));
+            }
+        }
+
+        Runs = runs;
+    }
+
+    public IReadOnlyList<(long Start, long Length, long Count)> Runs { get; }
+}
+
+/// <summary>
+/// Index bookkeeping of the vision tower for a list of grids: rotary (row, col) per patch, the window permutation of
+/// merge groups, and the cumulative segment lengths for window and full attention (qwen-vl-spec §C.2, §C.3).
+/// </summary>
+public sealed record VisionLayout(long[] RotaryPositionIds, long[] WindowIndex, long[] CuWindowSeqlens, long[] CuSeqlens)
+{
+    public static VisionLayout Build(Qwen2_5_VLVisionConfig config, IReadOnlyList<GridThw> grids)
+    {
+        var merge = config.SpatialMergeSize;
+        var unit = config.SpatialMergeUnit;
+        var ws = config.MergerWindowSize;
+        var rotary = new List<long>();
+        var windowIndex = new List<long>();
+        var cuWindow = new List<long> { 0 };
+        var cu = new List<long> { 0 };
+        long baseIndex = 0;
+        foreach (var g in grids)
+        {
+            if (g.T <= 0 || g.H <= 0 || g.W <= 0 || g.H % merge != 0 || g.W % merge != 0)
+            {
+                throw ModelErrors.Input(ModelErrors.VideoGridMismatch,
+                    $"video grid ({g.T}, {g.H}, {g.W}) must be positive with h and w divisible by spatial_merge_size {merge}");
+            }
+
+            int hm = g.H / merge, wm = g.W / merge;
+            for (var t = 0; t < g.T; t++)
+            {
+                for (var by = 0; by < hm; by++)
+                {
+                    for (var bx = 0; bx < wm; bx++)
+                    {
+                        for (var my = 0; my < merge; my++)
+                        {
+                            for (var mx = 0; mx < merge; mx++)
+                            {
+                                rotary.Add(by * merge + my);
+                                rotary.Add(bx * merge + mx);
+                            }
+                        }
+                    }
+                }
+
+                cu.Add(cu[^1] + (long)g.H * g.W);
+            }
+
+            // HF pads by a whole window even when the grid divides evenly; empty windows vanish below.
+            int padH = ws - hm % ws, padW = ws - wm % ws;
+            int windowsH = (hm + padH) / ws, windowsW = (wm + padW) / ws;
+            for (var t = 0; t < g.T; t++)
+            {
+                for (var wy = 0; wy < windowsH; wy++)
+                {
+                    for (var wx = 0; wx < windowsW; wx++)
+                    {
+                        var members = 0;
+                        for (var y = wy * ws; y < Math.Min(wy * ws + ws, hm); y++)
+                        {
+                            for (var x = wx * ws; x < Math.Min(wx * ws + ws, wm); x++)
+                            {
+                                windowIndex.Add(baseIndex + ((long)t * hm + y) * wm + x);
+                                members++;
+                            }
+                        }
+
+                        if (members > 0)
+                        {
+                            cuWindow.Add(cuWindow[^1] + (long)members * unit);
+                        }
+                    }
+                }
+            }
+
+            baseIndex += (long)g.T * hm * wm;
+        }
+
+        return new VisionLayout(rotary.ToArray(), windowIndex.ToArray(), cuWindow.ToArray(), cu.ToArray());
+    }
+}

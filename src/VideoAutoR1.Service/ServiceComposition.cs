@@ -29,7 +29,7 @@ public static class ServiceComposition
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsRules>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServiceOptions>>((kestrel, options) => ConfigureKestrel(kestrel, options.Value));
 
-        //ENGINE services.AddVideoQaEngine(builder.Configuration);
+        services.AddVideoQaEngine(builder.Configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<VideoUrlPolicy>();
         services.AddSingleton<AnswerRequestFactory>();

@@ -42,14 +42,6 @@ const stream = (request) => new Promise((resolve) => {
   call.on('end', () => resolve({ events }));
 });
 
-const cancelled = (request) => new Promise((resolve) => {
-  const call = client.AnswerStream(request, metadata(), { deadline: deadline() });
-  call.on('data', () => {});
-  call.on('error', (error) => resolve({ code: error.code }));
-  call.on('end', () => resolve({ code: 0 }));
-  setTimeout(() => call.cancel(), 300);
-});
-
 const upload = () => new Promise((resolve) => {
   const call = client.UploadAndAnswer(metadata(), { deadline: deadline() }, (error, response) =>
     resolve(error ? { error: describe(error) } : { response }));
@@ -71,7 +63,6 @@ const result = {
   upload: await upload(),
   badThreshold: await unary('Answer', { video: { content: video }, question, generation: { ...generation, threshold: 1.5 } }),
   missingVideo: await unary('Answer', { question, generation }),
-  cancelled: await cancelled({ video: { content: video }, question, generation: { mode: 'ANSWER_MODE_THINK', maxNewTokens: 4000 } }),
 };
 result.healthAfter = await check('');
 client.close();

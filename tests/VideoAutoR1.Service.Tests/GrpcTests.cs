@@ -42,12 +42,7 @@ public sealed class GrpcTests(VideoQaServer server)
     {
         using var channel = GrpcChannel.ForAddress(server.GrpcAddress);
         var client = new VideoQaService.VideoQaServiceClient(channel);
-        var request = new AnswerRequest
-        {
-            Video = new Video { ServerPath = "testsrc-4s.mp4" },
-            Question = new Question { Text = "x" },
-            Generation = new Generation { Threshold = 0 },
-        };
+        var request = VideoQaServer.SampleRequest(new Generation { Threshold = 0 });
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await client.AnswerAsync(request));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);

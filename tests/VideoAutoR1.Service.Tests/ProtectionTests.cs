@@ -74,12 +74,7 @@ public sealed class NarrowServerTests(NarrowVideoQaServer server) : IClassFixtur
     {
         using var channel = GrpcChannel.ForAddress(server.GrpcAddress);
         var client = new VideoQaService.VideoQaServiceClient(channel);
-        var request = new AnswerRequest
-        {
-            Video = new Video { ServerPath = "testsrc-4s.mp4" },
-            Question = new Question { Text = "x" },
-            Generation = new Generation { Mode = AnswerMode.Think, MaxNewTokens = 200 },
-        };
+        var request = VideoQaServer.SampleRequest(new Generation { Mode = AnswerMode.Think, MaxNewTokens = 200 });
         var calls = Enumerable.Range(0, 6).Select(async _ =>
         {
             try

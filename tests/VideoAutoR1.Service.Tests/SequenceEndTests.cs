@@ -78,12 +78,7 @@ public sealed class GrpcDeadlineTests(VideoQaServer server) : IClassFixture<Vide
     {
         using var channel = GrpcChannel.ForAddress(server.GrpcAddress);
         var client = new VideoQaService.VideoQaServiceClient(channel);
-        var request = new AnswerRequest
-        {
-            Video = new Video { ServerPath = "testsrc-4s.mp4" },
-            Question = new Question { Text = "x" },
-            Generation = new Generation { Mode = AnswerMode.Think, MaxNewTokens = 4000, TimeoutSeconds = 3 },
-        };
+        var request = VideoQaServer.SampleRequest(new Generation { Mode = AnswerMode.Think, MaxNewTokens = 4000, TimeoutSeconds = 3 });
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await client.AnswerAsync(request, deadline: DateTime.UtcNow.AddMinutes(2)));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);

@@ -45,6 +45,14 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <summary>A gRPC question about the sample video under the server's media root.</summary>
+    public static Grpc.V1.AnswerRequest SampleRequest(Grpc.V1.Generation generation) => new()
+    {
+        Video = new Grpc.V1.Video { ServerPath = "testsrc-4s.mp4" },
+        Question = new Grpc.V1.Question { Text = "x" },
+        Generation = generation,
+    };
+
     public HttpClient Http(TimeSpan? timeout = null) => new() { BaseAddress = HttpAddress, Timeout = timeout ?? TimeSpan.FromMinutes(3) };
 
     public async Task InitializeAsync()

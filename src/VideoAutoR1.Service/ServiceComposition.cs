@@ -75,6 +75,17 @@ public static class ServiceComposition
                 Version = "v1",
                 Description = "Ask questions about videos with VideoAuto-R1 (think once, answer twice). Errors are RFC 9457 Problem Details with a stable 'code'.",
             });
+            options.AddSecurityDefinition(ApiKeyAuthenticationHandler.SchemeName, new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey,
+                In = Microsoft.OpenApi.ParameterLocation.Header,
+                Name = ApiKeyAuthenticationHandler.HeaderName,
+                Description = "Only when the server has Service:Auth:ApiKeys; Authorization: Bearer <key> works too.",
+            });
+            options.AddSecurityRequirement(document => new Microsoft.OpenApi.OpenApiSecurityRequirement
+            {
+                [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
+            });
             options.SchemaFilter<ExamplesSchemaFilter>();
             options.OperationFilter<AskBodyOperationFilter>();
         });

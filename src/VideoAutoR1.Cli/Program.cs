@@ -35,3 +35,9 @@ catch (VideoQaException error)
     Console.Error.WriteLine($"videoautor1 {args[0]}: {error.Code}: {error.Message}");
     return 1;
 }
+catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+{
+    // A missing or unreadable input file is the user's problem to fix, not a crash: one line, no stack trace.
+    Console.Error.WriteLine($"videoautor1 {args[0]}: {error.Message}");
+    return 1;
+}

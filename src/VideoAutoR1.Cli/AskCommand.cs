@@ -26,9 +26,12 @@ public static partial class AskCommand
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    private static readonly HashSet<string> OptionNames =
+        ["model", "video", "question", "options", "kind", "mode", "threshold", "max-new-tokens", "temperature", "top-p", "seed"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
+        var cli = new CliArgs(args, OptionNames, new HashSet<string>());
         if (cli.Positional.Count > 0)
         {
             throw new CliUsageException($"unexpected argument '{cli.Positional[0]}'");

@@ -1,12 +1,15 @@
 namespace VideoAutoR1.Cli;
 
-/// <summary>Minimal <c>--name value</c> / <c>--flag</c> parser shared by the subcommands.</summary>
+/// <summary>
+/// Minimal <c>--name value</c> / <c>--flag</c> parser shared by the subcommands. Options outside the declared names
+/// are refused, so a typo such as <c>--max-new-token</c> is an error rather than silently ignored.
+/// </summary>
 public sealed class CliArgs
 {
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
-    public CliArgs(IReadOnlyList<string> args, IReadOnlySet<string> flagNames)
+    public CliArgs(IReadOnlyList<string> args, IReadOnlySet<string> optionNames, IReadOnlySet<string> flagNames)
     {
         for (var i = 0; i < args.Count; i++)
         {
@@ -22,6 +25,11 @@ public sealed class CliArgs
             {
                 _flags.Add(name);
                 continue;
+            }
+
+            if (!optionNames.Contains(name))
+            {
+                throw new CliUsageException($"unknown option --{name}");
             }
 
             if (i + 1 >= args.Count)

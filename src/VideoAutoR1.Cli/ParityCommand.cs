@@ -12,7 +12,7 @@ public static class ParityCommand
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
+        var cli = new CliArgs(args, new HashSet<string> { "dtype", "rope-rule" }, new HashSet<string>());
         if (cli.Positional.Count != 1)
         {
             throw new CliUsageException("usage: parity <fixture-dir> [--dtype fp32|bf16] [--rope-rule legacy|current|float]");

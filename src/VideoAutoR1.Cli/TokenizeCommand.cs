@@ -22,7 +22,7 @@ public static class TokenizeCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = new CliArgs(args, new HashSet<string>());
+        var options = new CliArgs(args, new HashSet<string> { "tokenizer", "jsonl" }, new HashSet<string>());
         var tokenizer = QwenTokenizer.Load(options.Required("tokenizer"));
         var path = options.Required("jsonl");
 

@@ -11,9 +11,12 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class VideoCommand
 {
+    private static readonly HashSet<string> OptionNames =
+        ["fps", "max-frames", "min-pixels", "max-pixels", "start", "end", "kernel", "sampler"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var cli = new CliArgs(args, new HashSet<string>(StringComparer.Ordinal) { "probe" });
+        var cli = new CliArgs(args, OptionNames, new HashSet<string> { "probe" });
         if (cli.Positional.Count != 1)
         {
             throw new CliUsageException("expected one video file");

@@ -96,6 +96,10 @@ public sealed class AskCommandTests(AskFixture fixture) : IClassFixture<AskFixtu
         Cli.Run("ask", "--model", fixture.ModelDirectory, "--video", fixture.VideoPath, "--question", "q", "--mode", "bogus").AssertOneLineError("--mode");
 
     [Fact]
+    public void Misspelled_option_is_one_line_error_not_ignored() =>
+        Cli.Run("ask", "--model", fixture.ModelDirectory, "--video", fixture.VideoPath, "--question", "q", "--max-new-token", "8").AssertOneLineError("unknown option --max-new-token");
+
+    [Fact]
     public void Missing_model_directory_is_one_line_error() =>
         Cli.Run("ask", "--model", "/nonexistent/model", "--video", fixture.VideoPath, "--question", "q").AssertOneLineError("/nonexistent/model");
 

@@ -70,35 +70,16 @@ public sealed class TokenizeCommandTests
     }
 
     [Fact]
-    public void Invalid_utf8_line_is_one_line_error_naming_the_line()
-    {
-        using var temp = new TempDir();
-        File.WriteAllBytes(temp["bad.jsonl"], [.. "{\"text\":\"ok\"}\n{\"text\":\"a"u8, 0xFF, 0xFE, .. "\"}\n"u8]);
-
-        var result = Cli.Run("tokenize", "--tokenizer", Cli.TokenizerDirectory, "--jsonl", temp["bad.jsonl"]);
-
-        result.AssertOneLineError("invalid_utf8", "line 2");
-    }
+    public void Invalid_utf8_line_is_one_line_error_naming_the_line() =>
+        TokenizeCorpus([.. "{\"text\":\"ok\"}\n{\"text\":\"a"u8, 0xFF, 0xFE, .. "\"}\n"u8]).AssertOneLineError("invalid_utf8", "line 2");
 
     [Fact]
-    public void Malformed_json_line_is_one_line_error_naming_the_line()
-    {
-        using var temp = new TempDir();
-        File.WriteAllText(temp["bad.jsonl"], "{\"text\":\"ok\"}\n{\"text\": \"unterminated\n");
-
-        var result = Cli.Run("tokenize", "--tokenizer", Cli.TokenizerDirectory, "--jsonl", temp["bad.jsonl"]);
-
-        result.AssertOneLineError("invalid_jsonl", "line 2");
-    }
+    public void Malformed_json_line_is_one_line_error_naming_the_line() =>
+        TokenizeCorpus("{\"text\":\"ok\"}\n{\"text\": \"unterminated\n"u8.ToArray()).AssertOneLineError("invalid_jsonl", "line 2");
 
     [Fact]
-    public void Line_without_a_string_text_is_rejected()
-    {
-        using var temp = new TempDir();
-        File.WriteAllText(temp["bad.jsonl"], "{\"text\": 5}\n");
-
-        Cli.Run("tokenize", "--tokenizer", Cli.TokenizerDirectory, "--jsonl", temp["bad.jsonl"]).AssertOneLineError("invalid_jsonl", "line 1");
-    }
+    public void Line_without_a_string_text_is_rejected() =>
+        TokenizeCorpus("{\"text\": 5}\n"u8.ToArray()).AssertOneLineError("invalid_jsonl", "line 1");
 
     [Fact]
     public void Missing_corpus_file_is_one_line_error() =>
@@ -107,4 +88,11 @@ public sealed class TokenizeCommandTests
     [Fact]
     public void Directory_without_tokenizer_is_one_line_error() =>
         Cli.Run("tokenize", "--tokenizer", Cli.RepoAssets, "--jsonl", Path.Combine(Cli.RepoAssets, "qwen-public.jsonl")).AssertOneLineError("tokenizer_not_found");
+
+    private static CliResult TokenizeCorpus(byte[] corpus)
+    {
+        using var temp = new TempDir();
+        File.WriteAllBytes(temp["corpus.jsonl"], corpus);
+        return Cli.Run("tokenize", "--tokenizer", Cli.TokenizerDirectory, "--jsonl", temp["corpus.jsonl"]);
+    }
 }

@@ -89,11 +89,6 @@ public static partial class AskCommand
             Console.WriteLine(JsonSerializer.Serialize(result, Json));
             return 0;
         }
-        catch (Exception error) when (error is not (VideoQaException or CliUsageException))
-        {
-            Console.Error.WriteLine($"videoautor1 ask: internal error: {error.GetType().Name}: {FirstLine(error.Message)}");
-            return 1;
-        }
         finally
         {
             await host.StopAsync();
@@ -121,8 +116,6 @@ public static partial class AskCommand
 
     /// <summary>"A. red car" and "(A) red car" become "red car": the prompt builder adds the letters itself.</summary>
     private static string StripLetter(string option) => LetterPrefix().Replace(option, "", 1);
-
-    private static string FirstLine(string text) => text.Split('\n', 2)[0];
 
     [GeneratedRegex(@"^\s*(?:\([A-Z]\)|[A-Z][.)])\s+")]
     private static partial Regex LetterPrefix();

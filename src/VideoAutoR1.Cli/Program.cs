@@ -41,3 +41,9 @@ catch (Exception error) when (error is IOException or UnauthorizedAccessExceptio
     Console.Error.WriteLine($"videoautor1 {args[0]}: {error.Message}");
     return 1;
 }
+catch (Exception error)
+{
+    // A bug rather than bad input, but scripts read stderr line by line: one line naming the exception, exit 1.
+    Console.Error.WriteLine($"videoautor1 {args[0]}: internal error: {error.GetType().Name}: {error.Message.Split('\n', 2)[0]}");
+    return 1;
+}

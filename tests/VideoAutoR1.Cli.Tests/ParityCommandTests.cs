@@ -75,6 +75,20 @@ public sealed class ParityCommandTests
     }
 
     [Fact]
+    public void Unreadable_fixture_files_are_one_line_errors()
+    {
+        using var temp = new TempDir();
+        var copy = Path.Combine(temp.Path, "tiny-a");
+        CopyDirectory(Cli.TinyAFixture, copy);
+        File.WriteAllText(Path.Combine(copy, "meta.json"), "{");
+        Cli.Run("parity", copy).AssertOneLineError();
+
+        File.Delete(Path.Combine(copy, "meta.json"));
+        File.WriteAllBytes(Path.Combine(copy, "expected.safetensors"), [1, 2, 3]);
+        Cli.Run("parity", copy).AssertOneLineError("checkpoint_corrupt");
+    }
+
+    [Fact]
     public void Unknown_dtype_is_one_line_error() =>
         Cli.Run("parity", Cli.TinyAFixture, "--dtype", "int3").AssertOneLineError("--dtype");
 

@@ -2,6 +2,7 @@
 // Usage: dotnet run -c Release --project bench/VideoAutoR1.Bench -- <name> [options]
 var benchmarks = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
+    ["engine"] = (VideoAutoR1.Bench.EngineBench.Help, VideoAutoR1.Bench.EngineBench.RunAsync),
     ["tokenizer"] = (VideoAutoR1.Bench.TokenizerBench.Help, VideoAutoR1.Bench.TokenizerBench.RunAsync),
 };
 

@@ -11,9 +11,10 @@ namespace VideoAutoR1.Media;
 internal delegate void FrameHandler(ReadOnlySpan<byte> rgb);
 
 /// <summary>
-/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. ffmpeg's <c>select</c>
-/// filter drops every other frame right after the decoder (before pixel conversion and the pipe), <c>-frames:v</c>
-/// stops reading after the last chosen one, frames are counted in decode order without duplication or dropping
+/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. The decoder still has to
+/// decode every frame up to the last chosen one (inter prediction needs them), but ffmpeg's <c>select</c> filter drops
+/// the unchosen ones right after it (before pixel conversion and the pipe), <c>-frames:v</c> stops reading after the
+/// last chosen one, frames are counted in decode order without duplication or dropping
 /// (<c>-fps_mode passthrough</c>: variable frame rate stays as is) and autorotation applies the display matrix.
 /// The child process is always killed (whole tree) and reaped, on success, error, cancellation and timeout.
 /// </summary>
@@ -27,9 +28,9 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them.
     /// </summary>
     public async Task<IReadOnlyList<double>> DecodeAsync(
-        string path, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
+        string path, int streamIndex, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
     {
-        using var process = Start(path, indices);
+        using var process = Start(path, streamIndex, indices);
         var stderr = new StderrCollector(process.StandardError);
         var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -71,7 +72,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
     }
 
-    private Process Start(string path, IReadOnlyList<int> indices)
+    private Process Start(string path, int streamIndex, IReadOnlyList<int> indices)
     {
         var info = new ProcessStartInfo(ffmpegPath)
         {
@@ -81,7 +82,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             UseShellExecute = false,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in Arguments(path, indices))
+        foreach (var argument in Arguments(path, streamIndex, indices))
         {
             info.ArgumentList.Add(argument);
         }
@@ -96,15 +97,14 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
     }
 
-    /// <summary>The command line, exposed so the benchmark and tests can show what runs.</summary>
-    internal static IEnumerable<string> Arguments(string path, IReadOnlyList<int> indices)
+    private static IEnumerable<string> Arguments(string path, int streamIndex, IReadOnlyList<int> indices)
     {
         var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
         return
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
             "-i", path,
-            "-map", "0:v:0", "-an", "-sn", "-dn",
+            "-map", string.Create(CultureInfo.InvariantCulture, $"0:{streamIndex}"), "-an", "-sn", "-dn",
             "-vf", $"select={select},showinfo",
             "-fps_mode", "passthrough",
             "-frames:v", indices.Count.ToString(CultureInfo.InvariantCulture),

@@ -11,7 +11,7 @@ public sealed class FfmpegFrameDecoderTests
         Assert.Equal(3000, selection.Indices.Count);
 
         var frames = new List<byte[]>();
-        var timestamps = await new FfmpegFrameDecoder("ffmpeg").DecodeAsync(path, selection.Indices, width, height, rgb => frames.Add(rgb.ToArray()), default);
+        var timestamps = await new FfmpegFrameDecoder("ffmpeg").DecodeAsync(path, 0, selection.Indices, width, height, rgb => frames.Add(rgb.ToArray()), default);
 
         var all = TestVideos.DecodeAll(path);
         var frameLength = width * height * 3;

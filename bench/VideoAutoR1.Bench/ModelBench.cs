@@ -22,7 +22,7 @@ public static class ModelBench
         var config = MidSizeConfig();
         Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()} on {Environment.ProcessorCount} cores; torch threads {get_num_threads()}; text: hidden {config.Text.HiddenSize}, {config.Text.NumHiddenLayers} layers, " +
             $"{config.Text.NumAttentionHeads}/{config.Text.NumKeyValueHeads} heads, vocab {config.Text.VocabSize}; vision: {config.Vision.Depth} blocks");
-        Console.WriteLine($"prefill: {prompt}-token prompts; decode: {steps} steps after the prefill; 1 warm-up, then the median of 3 (decode: of all steps)");
+        Console.WriteLine($"prefill: {prompt}-token prompts; decode: {steps} steps after the prefill; 1 warm-up repetition, then the fastest of 3 (decode: of all steps); model and roofline alternate");
         Console.WriteLine($"{"dtype",-5} {"phase",-8} {"batch",5} {"model tok/s",12} {"matmul tok/s",13} {"model/roofline",15}");
         foreach (var name in dtypes)
         {
@@ -35,9 +35,7 @@ public static class ModelBench
                 .ToList();
             foreach (var batch in batches)
             {
-                var (prefill, decode) = MeasureModel(model, batch, prompt, steps);
-                var prefillRoof = MeasureMatmuls(weights, batch * prompt, dtype, repeats: 3);
-                var decodeRoof = MeasureMatmuls(weights, batch, dtype, repeats: steps);
+                var (prefill, decode, prefillRoof, decodeRoof) = Measure(model, weights, batch, prompt, steps);
                 Row(name, "prefill", batch, batch * prompt / prefill, batch * prompt / prefillRoof);
                 Row(name, "decode", batch, batch / decode, batch / decodeRoof);
             }
@@ -68,12 +66,13 @@ public static class ModelBench
         EosTokenIds = [151645, 151643],
     };
 
-    // Seconds per prefill (whole batch) and per decode step (whole batch).
-    private static (double Prefill, double Decode) MeasureModel(Qwen2_5_VLForConditionalGeneration model, int batch, int prompt, int steps)
+    // Seconds per prefill (whole batch) and per decode step (whole batch), for the model and for the roofline. Model and
+    // roofline alternate within each repetition so load changes on a shared machine hit both; the minimum is reported.
+    private static (double Prefill, double Decode, double PrefillRoof, double DecodeRoof) Measure(
+        Qwen2_5_VLForConditionalGeneration model, IReadOnlyList<Tensor> weights, int batch, int prompt, int steps)
     {
         var random = new Random(batch);
-        var prefills = new List<double>();
-        var decodes = new List<double>();
+        List<double> prefills = [], decodes = [], prefillRoofs = [], decodeRoofs = [];
         for (var run = 0; run < 4; run++)
         {
             using var pool = new KvCachePool(model.Config, batch, prompt + steps + 1, model.DType);
@@ -85,45 +84,45 @@ public static class ModelBench
             }).ToList();
             using var scope = NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            var logits = model.Prefill(inputs, pool);
-            var next = logits.argmax(-1).data<long>().ToArray();
-            prefills.Add(clock.Elapsed.TotalSeconds);
-            for (var s = 0; s < (run == 0 ? 1 : steps); s++)
+            var next = model.Prefill(inputs, pool).argmax(-1).data<long>().ToArray();
+            var prefill = clock.Elapsed.TotalSeconds;
+            var prefillRoof = MatmulSeconds(weights, batch * prompt, model.DType);
+            for (var s = 0; s < steps; s++)
             {
                 clock.Restart();
                 next = model.DecodeStep(next, slots, pool).argmax(-1).data<long>().ToArray();
+                var decode = clock.Elapsed.TotalSeconds;
+                var decodeRoof = MatmulSeconds(weights, batch, model.DType);
                 if (run > 0)
                 {
-                    decodes.Add(clock.Elapsed.TotalSeconds);
+                    decodes.Add(decode);
+                    decodeRoofs.Add(decodeRoof);
                 }
-            }
-        }
-
-        return (Median(prefills.Skip(1)), Median(decodes));
-    }
-
-    // Seconds for `tokens` rows through every weight matrix once (x @ Wᵀ), median of `repeats` after a warm-up.
-    private static double MeasureMatmuls(IReadOnlyList<Tensor> weights, int tokens, ScalarType dtype, int repeats)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var inputs = weights.Select(w => randn(tokens, w.shape[1], dtype)).ToList();
-        var times = new List<double>();
-        for (var run = 0; run <= repeats; run++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < weights.Count; i++)
-            {
-                nn.functional.linear(inputs[i], weights[i]).Dispose();
             }
 
             if (run > 0)
             {
-                times.Add(clock.Elapsed.TotalSeconds);
+                prefills.Add(prefill);
+                prefillRoofs.Add(prefillRoof);
             }
         }
 
-        return Median(times);
+        return (prefills.Min(), decodes.Min(), prefillRoofs.Min(), decodeRoofs.Min());
+    }
+
+    // Seconds for `tokens` rows through every weight matrix once (x @ Wᵀ).
+    private static double MatmulSeconds(IReadOnlyList<Tensor> weights, int tokens, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var inputs = weights.Select(w => randn(tokens, w.shape[1], dtype)).ToList();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < weights.Count; i++)
+        {
+            nn.functional.linear(inputs[i], weights[i]).Dispose();
+        }
+
+        return clock.Elapsed.TotalSeconds;
     }
 
     private static void MeasureVision(Qwen2_5_VLForConditionalGeneration model, string dtype)
@@ -142,17 +141,11 @@ public static class ModelBench
             }
         }
 
-        Console.WriteLine($"{dtype,-5} vision   grid (2,16,16) = {grid.Patches} patches: {grid.Patches / Median(times),10:0} patches/s");
+        Console.WriteLine($"{dtype,-5} vision   grid (2,16,16) = {grid.Patches} patches: {grid.Patches / times.Min(),10:0} patches/s");
     }
 
     private static void Row(string dtype, string phase, int batch, double model, double roofline) =>
         Console.WriteLine($"{dtype,-5} {phase,-8} {batch,5} {model,12:0.0} {roofline,13:0.0} {model / roofline,15:0.00}");
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
 }
 
 /// <summary><c>--name value</c> parsing for the model benchmarks.</summary>

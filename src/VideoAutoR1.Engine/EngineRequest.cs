@@ -15,6 +15,7 @@ internal sealed class EngineRequest : IDisposable
     private readonly CancellationToken _callerToken;
     private readonly Lock _publishing = new();
     private bool _finished;
+    private bool _disposed;
 
     /// <summary>Starts the request's lifetime: the caller's token plus the deadline, both counted from arrival.</summary>
     public EngineRequest(AnswerRequest request, ResolvedControls controls, Stopwatch clock, CancellationToken callerToken)
@@ -25,6 +26,7 @@ internal sealed class EngineRequest : IDisposable
         _callerToken = callerToken;
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         _lifetime.CancelAfter(controls.Timeout);
+        Lifetime = _lifetime.Token;
     }
 
     public AnswerRequest Request { get; }
@@ -50,7 +52,7 @@ internal sealed class EngineRequest : IDisposable
         Channel.CreateUnbounded<AnswerEvent>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Cancelled by the caller, by the deadline, or by the reader leaving the stream.</summary>
-    public CancellationToken Lifetime => _lifetime.Token;
+    public CancellationToken Lifetime { get; }
 
     /// <summary>Set once the result or an error has been published.</summary>
     public bool IsFinished
@@ -72,7 +74,17 @@ internal sealed class EngineRequest : IDisposable
         MediaSeconds = mediaSeconds;
     }
 
-    public void Abandon() => _lifetime.Cancel();
+    /// <summary>The reader left the stream early: cancel, unless the engine has already finished and disposed it.</summary>
+    public void Abandon()
+    {
+        lock (_publishing)
+        {
+            if (!_disposed)
+            {
+                _lifetime.Cancel();
+            }
+        }
+    }
 
     /// <summary>The error a cancelled request ends with: the caller's own cancellation, or the deadline.</summary>
     public VideoQaException CancellationError() =>
@@ -104,7 +116,18 @@ internal sealed class EngineRequest : IDisposable
 
     public void Fail(Exception error) => Finish(error);
 
-    public void Dispose() => _lifetime.Dispose();
+    /// <summary>
+    /// Called by whoever holds the request last: the request thread if it never reached the queue, else the engine
+    /// thread once the request left it (so the engine never reads a disposed token source).
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_publishing)
+        {
+            _disposed = true;
+            _lifetime.Dispose();
+        }
+    }
 
     private void Finish(Exception? error)
     {

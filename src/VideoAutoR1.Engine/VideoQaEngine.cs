@@ -38,6 +38,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     private long _lastBeatUtcTicks;
     private long _stopDeadline = long.MaxValue;
     private double _kvUsage;
+    private volatile EngineTorchStatistics? _torchStatistics;
 
     public VideoQaEngine(IOptions<EngineOptions> options, VideoPreprocessor media, EngineMetrics metrics, ILogger<VideoQaEngine> logger)
     {
@@ -58,6 +59,9 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         LastLoopBeat: new DateTimeOffset(Interlocked.Read(ref _lastBeatUtcTicks), TimeSpan.Zero),
         QueueDepth: _queue.Reader.Count,
         RunningSequences: _runningCount);
+
+    /// <summary>The engine thread's tensor statistics as of its last idle moment (null before the first).</summary>
+    public EngineTorchStatistics? TorchStatistics => _torchStatistics;
 
     /// <summary>Completes when the model is loaded and requests are accepted; faults if loading failed.</summary>
     public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
@@ -130,40 +134,49 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         var controls = ResolveControls(request);
         RejectIfQueueFull(model, request.Mode);
 
-        using var item = new EngineRequest(request, controls, clock, cancellationToken);
+        // Disposed here until it is queued; from then on the engine thread disposes it when the request leaves.
+        var item = new EngineRequest(request, controls, clock, cancellationToken);
+        CancellationTokenRegistration registration = default;
         try
         {
             var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, item.Lifetime).ConfigureAwait(false);
-            var mediaSeconds = clock.Elapsed.TotalSeconds;
-            PrepareInputs(model, item, video, mediaSeconds);
+            PrepareInputs(model, item, video, clock.Elapsed.TotalSeconds);
+
+            // Cancellation and deadline reach the reader at once; the engine frees the slot at its next step.
+            registration = item.Lifetime.Register(() => item.Fail(item.CancellationError()));
+            Enqueue(item);
         }
         catch (OperationCanceledException) when (item.Lifetime.IsCancellationRequested)
         {
             _metrics.RequestFinished(model.ModelId, request.Mode, Outcome(item), null);
-            throw item.CancellationError();
+            var error = item.CancellationError();
+            registration.Dispose();
+            item.Dispose();
+            throw error;
         }
         catch (VideoQaException)
         {
             _metrics.RequestFinished(model.ModelId, request.Mode, "rejected", null);
+            registration.Dispose();
+            item.Dispose();
             throw;
         }
 
-        Enqueue(model, item);
-
-        // Cancellation and deadline reach the reader at once; the engine frees the slot at its next step.
-        using var registration = item.Lifetime.Register(() => item.Fail(item.CancellationError()));
-        try
+        using (registration)
         {
-            await foreach (var answerEvent in item.Events.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            try
             {
-                yield return answerEvent;
+                await foreach (var answerEvent in item.Events.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    yield return answerEvent;
+                }
             }
-        }
-        finally
-        {
-            if (!item.IsFinished)
+            finally
             {
-                item.Abandon();
+                if (!item.IsFinished)
+                {
+                    item.Abandon();
+                }
             }
         }
     }
@@ -261,24 +274,22 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         item.SetInputs(ids, video, visualTokens, mediaSeconds);
     }
 
-    private void Enqueue(EngineModel model, EngineRequest item)
+    private void Enqueue(EngineRequest item)
     {
         item.EnqueuedAt = item.Clock.Elapsed.TotalSeconds;
         if (_stopping)
         {
-            _metrics.RequestFinished(model.ModelId, item.Request.Mode, "rejected", null);
             throw new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.");
         }
 
         if (!_queue.Writer.TryWrite(item))
         {
-            _metrics.RequestFinished(model.ModelId, item.Request.Mode, "rejected", null);
             throw _stopping
                 ? new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.")
                 : QueueFull();
         }
 
-        _metrics.Queued(model.ModelId, item.Request.Mode, +1);
+        _metrics.Queued(_model!.ModelId, item.Request.Mode, +1);
         _wake.Set();
     }
 
@@ -360,6 +371,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                 Admit();
                 if (_running.Count == 0)
                 {
+                    engine._torchStatistics = EngineTorchStatistics.OfCurrentThread();
+                    Volatile.Write(ref engine._kvUsage, 0);
                     engine._wake.WaitOne(IdleWait);
                     continue;
                 }
@@ -379,6 +392,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                     Leave(sequence);
                     sequence.Request.Fail(sequence.Request.CancellationError());
                     _metrics.RequestFinished(model.ModelId, sequence.Request.Request.Mode, Outcome(sequence.Request), null);
+                    sequence.Request.Dispose();
                 }
             }
         }
@@ -396,6 +410,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                     _metrics.Admitted(model.ModelId, next.Request.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
                     next.Fail(next.CancellationError());
                     _metrics.RequestFinished(model.ModelId, next.Request.Mode, Outcome(next), null);
+                    next.Dispose();
                     continue;
                 }
 
@@ -602,6 +617,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                     request.Complete(result);
                     _metrics.Tokens(model.ModelId, request.Request.Mode, result.Tokens);
                     _metrics.RequestFinished(model.ModelId, request.Request.Mode, "completed", result.Timings.Total);
+                    request.Dispose();
                 }
             }
             catch (Exception error)
@@ -627,6 +643,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
             request.Fail(error as VideoQaException
                 ?? new VideoQaException(ErrorKind.Internal, "inference_failed", "Inference failed for this request.", error));
             _metrics.RequestFinished(model.ModelId, request.Request.Mode, "failed", null);
+            request.Dispose();
         }
 
         private AnswerResult BuildResult(Sequence sequence)
@@ -664,6 +681,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                 Leave(sequence);
                 sequence.Request.Fail(error);
                 _metrics.RequestFinished(model.ModelId, sequence.Request.Request.Mode, "cancelled", null);
+                sequence.Request.Dispose();
             }
 
             while (engine._queue.Reader.TryRead(out var queued))
@@ -671,6 +689,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                 _metrics.Admitted(model.ModelId, queued.Request.Mode, queued.Clock.Elapsed.TotalSeconds - queued.EnqueuedAt);
                 queued.Fail(error);
                 _metrics.RequestFinished(model.ModelId, queued.Request.Mode, "cancelled", null);
+                queued.Dispose();
             }
         }
 

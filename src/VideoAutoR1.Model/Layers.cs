@@ -26,8 +26,6 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public Tensor Weight => weight;
-
     public override Tensor forward(Tensor input) => nn.functional.linear(input, weight, bias);
 }
 

@@ -70,8 +70,6 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
-    public static ScalarType ScalarTypeOf(string dtype) => DTypes[dtype].Type;
-
     public SafeTensorEntry Get(string name) =>
         Entries.TryGetValue(name, out var entry)
             ? entry

@@ -58,7 +58,8 @@ public sealed class VideoQaGrpcService(
                     break;
                 default:
                     throw new VideoQaException(ErrorKind.InvalidArgument, "upload_out_of_order",
-                        "The first message must be the header and every following one a chunk.") { Field = "part" };
+                        "The first message must be the header and every following one a chunk.")
+                    { Field = "part" };
             }
         }
 

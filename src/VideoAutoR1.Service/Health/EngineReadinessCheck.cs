@@ -13,9 +13,11 @@ public sealed class EngineReadinessCheck(IVideoQaEngine engine, IOptionsMonitor<
 {
     public const string Name = "engine";
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Evaluate(engine.Status, clock.GetUtcNow(), TimeSpan.FromSeconds(options.CurrentValue.MaxEngineBeatAgeSeconds)));
+
+    public static HealthCheckResult Evaluate(EngineStatus status, DateTimeOffset now, TimeSpan maxBeatAge)
     {
-        var status = engine.Status;
         var data = new Dictionary<string, object>
         {
             ["model_id"] = status.ModelId,
@@ -25,12 +27,12 @@ public sealed class EngineReadinessCheck(IVideoQaEngine engine, IOptionsMonitor<
         };
         if (!status.Ready)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("The model is loading or the engine is stopping.", data: data));
+            return HealthCheckResult.Unhealthy("The model is loading or the engine is stopping.", data: data);
         }
 
-        var age = clock.GetUtcNow() - status.LastLoopBeat;
-        return Task.FromResult(age.TotalSeconds > options.CurrentValue.MaxEngineBeatAgeSeconds
+        var age = now - status.LastLoopBeat;
+        return age > maxBeatAge
             ? HealthCheckResult.Unhealthy($"The engine loop has not beaten for {age.TotalSeconds:F1} s.", data: data)
-            : HealthCheckResult.Healthy("Model loaded, engine loop beating.", data));
+            : HealthCheckResult.Healthy("Model loaded, engine loop beating.", data);
     }
 }

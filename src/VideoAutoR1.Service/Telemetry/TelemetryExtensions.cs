@@ -7,7 +7,7 @@ namespace VideoAutoR1.Service.Telemetry;
 
 public static class TelemetryExtensions
 {
-    /// <summary>The engine's meter and ActivitySource (media → prefill → decode spans).</summary>
+    /// <summary>Name of the engine's meter, and of the ActivitySource its stage spans (media, prefill, decode) use.</summary>
     public const string EngineTelemetryName = "VideoAutoR1";
 
     /// <summary>

@@ -1,0 +1,85 @@
+using VideoAutoR1.Core;
+
+namespace VideoAutoR1.Engine.Tests;
+
+/// <summary>Overload, impossible requests and shutdown.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class AdmissionTests(EngineFixture fixture)
+{
+    private static readonly QuestionSpec Question = new("What happens?", [], TaskKind.Open);
+
+    [Fact]
+    public async Task A_full_queue_refuses_with_overloaded_and_a_retry_hint()
+    {
+        await using var harness = await EngineHarness.StartAsync(
+            fixture.RandomModelDirectory, new Dictionary<string, string?> { ["MaxBatchSize"] = "1", ["MaxQueueLength"] = "1" });
+        using var cleanup = new CancellationTokenSource();
+        var running = harness.Engine.AnswerAsync(Long(), cleanup.Token);
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.RunningSequences == 1);
+        var queued = harness.Engine.AnswerAsync(Long(), cleanup.Token);
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.QueueDepth == 1);
+
+        var error = await Assert.ThrowsAsync<VideoQaException>(() => harness.Engine.AnswerAsync(Long(), CancellationToken.None));
+
+        Assert.Equal(ErrorKind.Overloaded, error.Kind);
+        Assert.Equal("queue_full", error.Code);
+        Assert.NotNull(error.RetryAfter);
+        cleanup.Cancel();
+        await Assert.ThrowsAsync<VideoQaException>(() => running);
+        await Assert.ThrowsAsync<VideoQaException>(() => queued);
+    }
+
+    [Fact]
+    public async Task A_prompt_that_can_never_fit_a_cache_slot_is_refused_at_once()
+    {
+        await using var harness = await EngineHarness.StartAsync(
+            fixture.RandomModelDirectory, new Dictionary<string, string?> { ["MaxTokensPerSequence"] = "64" });
+
+        var error = await Assert.ThrowsAsync<VideoQaException>(() => harness.Engine.AnswerAsync(
+            Requests.For(fixture.WideVideoPath, Question), CancellationToken.None));
+
+        Assert.Equal(ErrorKind.TooLarge, error.Kind);
+        Assert.Equal("prompt_too_long", error.Code);
+        Assert.Equal(0, harness.Engine.Status.QueueDepth);
+    }
+
+    [Fact]
+    public async Task Shutdown_lets_running_requests_finish_within_the_grace_period_and_refuses_new_ones()
+    {
+        var harness = await EngineHarness.StartAsync(fixture.RandomModelDirectory, new Dictionary<string, string?> { ["ShutdownGrace"] = "00:01:00" });
+        await using var _ = harness;
+        var running = new[]
+        {
+            harness.Engine.AnswerAsync(Requests.For(fixture.SmallVideoPath, Question, AnswerMode.Think, maxNewTokens: 40), CancellationToken.None),
+            harness.Engine.AnswerAsync(Requests.For(fixture.WideVideoPath, Question, AnswerMode.Think, maxNewTokens: 25), CancellationToken.None),
+        };
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.RunningSequences == 2);
+
+        var stopping = harness.StopAsync();
+        await BatchingTests.WaitUntilAsync(() => !harness.Engine.Status.Ready);
+        var refused = await Assert.ThrowsAsync<VideoQaException>(() => harness.Engine.AnswerAsync(Long(), CancellationToken.None));
+        await stopping;
+
+        Assert.Equal(ErrorKind.Unavailable, refused.Kind);
+        Assert.Equal("shutting_down", refused.Code);
+        var results = await Task.WhenAll(running);
+        Assert.Equal([40, 25], results.Select(r => r.Tokens.Generated));
+    }
+
+    [Fact]
+    public async Task Shutdown_cancels_what_is_still_running_when_the_grace_period_ends()
+    {
+        var harness = await EngineHarness.StartAsync(fixture.RandomModelDirectory, new Dictionary<string, string?> { ["ShutdownGrace"] = "00:00:00.2" });
+        await using var _ = harness;
+        var running = harness.Engine.AnswerAsync(Long(), CancellationToken.None);
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.RunningSequences == 1);
+
+        await harness.StopAsync();
+
+        var error = await Assert.ThrowsAsync<VideoQaException>(() => running);
+        Assert.Equal(ErrorKind.Unavailable, error.Kind);
+        Assert.Equal("shutting_down", error.Code);
+    }
+
+    private AnswerRequest Long() => Requests.For(fixture.SmallVideoPath, Question, AnswerMode.Think, maxNewTokens: 900);
+}

@@ -35,6 +35,17 @@ public sealed class ParityCommandTests
     }
 
     [Fact]
+    public void A_directory_of_sets_runs_each_set()
+    {
+        var result = Cli.Run("parity", Path.GetDirectoryName(Cli.TinyAFixture)!);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var header = Assert.Single(result.StdoutLines, line => line.StartsWith("# ", StringComparison.Ordinal));
+        Assert.Contains("tiny-a", header);
+        Assert.Equal("parity: PASS", result.StdoutLines[^1]);
+    }
+
+    [Fact]
     public void Bf16_runs_and_reports_the_bf16_deviation()
     {
         var result = Cli.Run("parity", Cli.TinyAFixture, "--dtype", "bf16");

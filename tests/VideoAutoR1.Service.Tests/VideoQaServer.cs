@@ -14,6 +14,9 @@ namespace VideoAutoR1.Service.Tests;
 /// </summary>
 public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    /// <summary>Frames kept per video: small, so every test's video costs little vision work.</summary>
+    public const int MediaMaxFrames = 8;
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(5);
 
     public VideoQaServer()
@@ -40,7 +43,7 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
         ["Service:Transport:MinRequestBodyBytesPerSecond"] = "1000",
         ["Service:Transport:MinRequestBodyGraceSeconds"] = "2",
         ["Media:ServerPathRoot"] = Path.Combine(RepoPaths.Root, "samples"),
-        ["Media:MaxFrames"] = "8",
+        ["Media:MaxFrames"] = MediaMaxFrames.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Engine:TorchThreads"] = "1",
         ["Logging:LogLevel:Default"] = "Warning",
     };

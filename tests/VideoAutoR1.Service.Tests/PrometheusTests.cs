@@ -1,0 +1,168 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using VideoAutoR1.Core;
+using VideoAutoR1.Core.Tokenization;
+using VideoAutoR1.Engine;
+using VideoAutoR1.Engine.Tests;
+using VideoAutoR1.Media;
+using VideoAutoR1.Model;
+
+namespace VideoAutoR1.Service.Tests;
+
+/// <summary>
+/// The service on a model trained in this fixture to answer one question confidently (early exit) and to think on
+/// another, scraped by a real Prometheus that evaluates the repository's rule file. Checks the think rate end to end
+/// (engine counter → OpenTelemetry exporter → Prometheus → recording rule and dashboard query) and that every
+/// query in deploy/ is valid PromQL over series the service really exports.
+/// </summary>
+public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server) : IClassFixture<PrometheusTests.TrainedServer>
+{
+    private static readonly QuestionSpec Confident = new("What color is the ball?", ["red", "blue", "green", "yellow"], TaskKind.MultipleChoice);
+    private static readonly QuestionSpec Thinks = new("How many people enter the room?", ["one", "two", "three", "four"], TaskKind.MultipleChoice);
+
+    [Fact]
+    public async Task Think_rate_reaches_prometheus_and_the_dashboard_through_the_real_exporter()
+    {
+        await using var prometheus = await PrometheusServer.StartAsync(server.HttpAddress);
+        await prometheus.WaitUntilAsync(async () => await prometheus.ValueAsync("up{job=\"videoautor1\"}") == 1, "first scrape");
+
+        // Two waves: the first creates the counter series, the second is the increase rate() sees.
+        for (var wave = 1; wave <= 2; wave++)
+        {
+            Assert.False(await AskAsync(Confident), "the confident question must exit early");
+            Assert.True(await AskAsync(Thinks), "the fallback question must think");
+            var expected = 2 * wave;
+            await prometheus.WaitUntilAsync(
+                async () => await prometheus.ValueAsync("sum(videoautor1_a1_decisions_total)") == expected,
+                $"{expected} decisions scraped");
+        }
+
+        Assert.Equal(2, await prometheus.ValueAsync("sum(videoautor1_a1_decisions_total{decision=\"thinking\"})"));
+
+        // Over the second wave one of two decisions thought: the recording rule and the dashboard's stat say 0.5.
+        await EventuallyEqualAsync(prometheus, "sum(videoautor1:think_rate:5m)", 0.5);
+        await EventuallyEqualAsync(prometheus, DashboardQueries().First(q => q.Title == "Think rate").Expr, 0.5);
+        Assert.Equal(4, await prometheus.ValueAsync("sum(videoautor1_requests_total{outcome=\"completed\"})"));
+
+        // Every dashboard query parses, and every series it names is exported (after these requests).
+        var exported = (await prometheus.QueryAsync("count by (__name__) ({__name__=~\"videoautor1_.+\"})"))
+            .EnumerateArray().Select(r => r.GetProperty("metric").GetProperty("__name__").GetString()!).ToHashSet();
+        foreach (var (title, expr) in DashboardQueries())
+        {
+            await prometheus.QueryAsync(expr);
+            foreach (Match name in MetricName().Matches(expr))
+            {
+                Assert.True(exported.Contains(name.Value), $"panel '{title}' reads {name.Value}, which the service does not export: {string.Join(", ", exported.Order())}");
+            }
+        }
+
+        // The rule file loaded and every rule evaluates without error.
+        var groups = (await prometheus.RulesAsync()).EnumerateArray().ToArray();
+        Assert.Contains(groups, g => g.GetProperty("name").GetString() == "videoautor1");
+        foreach (var rule in groups.SelectMany(g => g.GetProperty("rules").EnumerateArray()))
+        {
+            Assert.Equal("ok", rule.GetProperty("health").GetString());
+        }
+    }
+
+    /// <summary>
+    /// Rules evaluate and rates settle a scrape or two after the data: poll, and report the last value. rate()
+    /// extrapolates each series to the window's edges from its own first and last samples, and the two decision
+    /// series start on different scrapes, so the ratio of rates lands near, not exactly on, the true share.
+    /// </summary>
+    private static async Task EventuallyEqualAsync(PrometheusServer prometheus, string promql, double expected)
+    {
+        double? last = null;
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            last = await prometheus.ValueAsync(promql);
+            if (last is { } value && Math.Abs(value - expected) < 0.02)
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"`{promql}` stayed at {last?.ToString() ?? "no data"}, expected {expected}");
+    }
+
+    /// <summary>Asks over REST; returns whether the model thought.</summary>
+    private async Task<bool> AskAsync(QuestionSpec question)
+    {
+        using var http = server.Http();
+        var body = JsonSerializer.Serialize(new { question = question.Question, options = question.Options, max_new_tokens = 40, video = new { path = "testsrc-4s.mp4" } });
+        using var response = await http.PostAsync("/v1/answers", RestApiTests.Json(body));
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, answer.ToString());
+        Assert.NotEqual(JsonValueKind.Null, answer.GetProperty("a1").ValueKind);
+        return answer.GetProperty("thought").GetBoolean();
+    }
+
+    /// <summary>The Grafana dashboard's queries with its variables bound as Grafana would for "All" over 1 minute.</summary>
+    private static IEnumerable<(string Title, string Expr)> DashboardQueries()
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "grafana", "dashboards", "videoautor1.json")));
+        foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+        {
+            foreach (var target in panel.GetProperty("targets").EnumerateArray())
+            {
+                var expr = target.GetProperty("expr").GetString()!
+                    .Replace("$__rate_interval", "1m", StringComparison.Ordinal)
+                    .Replace("$model", ".*", StringComparison.Ordinal)
+                    .Replace("$mode", ".*", StringComparison.Ordinal);
+                yield return (panel.GetProperty("title").GetString()!, expr);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"videoautor1_[a-z0-9_]+")]
+    private static partial Regex MetricName();
+
+    /// <summary>The real service on a tiny model trained here on the sample video the requests name.</summary>
+    public sealed class TrainedServer : VideoQaServer
+    {
+        private readonly string _modelDirectory = Directory.CreateTempSubdirectory("videoautor1-prometheus-model-").FullName;
+
+        public TrainedServer()
+        {
+            var tokenizerDirectory = DefaultModel.TokenizerSourceDirectory;
+            var tokenizer = QwenTokenizer.Load(tokenizerDirectory);
+            PreprocessedVideo video;
+            using (var media = new VideoPreprocessor(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MaxFrames = MediaMaxFrames })))
+            {
+                video = media.PreprocessAsync(new VideoSource.Bytes(File.ReadAllBytes(RepoPaths.SampleVideo)), null, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 3, new ModelLoadOptions());
+            TemplateTrainer.Train(
+                model,
+                tokenizer,
+                [
+                    new TemplateExample(Confident, video, "\\boxed{B}<think>The ball is blue.</think>\\boxed{B}"),
+                    new TemplateExample(Thinks, video, "\\boxed{Let's analyze the problem step by step.}<think>Two people enter.</think>\\boxed{B}"),
+                ],
+                steps: 80,
+                learningRate: 1e-2);
+            model.Save(_modelDirectory);
+            foreach (var file in Directory.EnumerateFiles(tokenizerDirectory))
+            {
+                File.Copy(file, Path.Combine(_modelDirectory, Path.GetFileName(file)));
+            }
+        }
+
+        protected override IDictionary<string, string?> Settings()
+        {
+            var settings = base.Settings();
+            settings["Engine:ModelDirectory"] = _modelDirectory;
+            return settings;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            Directory.Delete(_modelDirectory, recursive: true);
+        }
+    }
+}

@@ -12,7 +12,8 @@ public enum ResizeKernel
 
 /// <summary>
 /// Separable Keys-cubic (a = −0.5) resize with antialias, width pass first, for interleaved RGB (HWC) uint8 frames.
-/// One instance holds the weights for one (input size, output size) pair and is reused for every frame of a video.
+/// One instance holds the weights and scratch buffers for one (input size, output size) pair and is reused for every
+/// frame of a video; it is not thread-safe.
 /// </summary>
 public sealed class BicubicAntialias
 {
@@ -24,6 +25,13 @@ public sealed class BicubicAntialias
     private readonly int _outWidth;
     private readonly Axis? _horizontal;
     private readonly Axis? _vertical;
+
+    // Per-video scratch buffers, reused frame after frame: one instance serves one video on one thread.
+    private byte[]? _intermediate;
+    private int[]? _intSums;
+    private float[]? _floatInput;
+    private float[]? _floatMiddle;
+    private float[]? _floatOutput;
 
     public BicubicAntialias(int inHeight, int inWidth, int outHeight, int outWidth, ResizeKernel kernel)
     {
@@ -75,7 +83,7 @@ public sealed class BicubicAntialias
         }
 
         // libtorch's uint8 kernel stores the horizontal pass as uint8 before the vertical pass.
-        var intermediate = new byte[_inHeight * _outWidth * Channels];
+        var intermediate = Scratch(ref _intermediate, _inHeight * _outWidth * Channels);
         HorizontalUint8(source, intermediate, _inHeight, _inWidth, _outWidth, _horizontal);
         VerticalUint8(intermediate, destination, _outHeight, _outWidth, _vertical);
     }
@@ -108,31 +116,38 @@ public sealed class BicubicAntialias
         }
     }
 
-    private static void VerticalUint8(ReadOnlySpan<byte> source, Span<byte> destination, int outHeight, int width, Axis axis)
+    private void VerticalUint8(ReadOnlySpan<byte> source, Span<byte> destination, int outHeight, int width, Axis axis)
     {
         var round = 1 << (axis.Precision - 1);
         var rowLength = width * Channels;
+        var sums = Scratch(ref _intSums, rowLength);
         for (var y = 0; y < outHeight; y++)
         {
             var weights = axis.IntWeights.AsSpan(y * axis.MaxTaps, axis.Sizes[y]);
             var start = axis.Starts[y];
+            Array.Fill(sums, round);
+            // Row by row keeps the reads sequential; integer sums do not depend on the order.
+            for (var j = 0; j < weights.Length; j++)
+            {
+                var w = weights[j];
+                var srcRow = source.Slice((start + j) * rowLength, rowLength);
+                for (var i = 0; i < rowLength; i++)
+                {
+                    sums[i] += w * srcRow[i];
+                }
+            }
+
             var dstRow = destination.Slice(y * rowLength, rowLength);
             for (var i = 0; i < rowLength; i++)
             {
-                var sum = round;
-                for (var j = 0; j < weights.Length; j++)
-                {
-                    sum += weights[j] * source[((start + j) * rowLength) + i];
-                }
-
-                dstRow[i] = ClampToByte(sum >> axis.Precision);
+                dstRow[i] = ClampToByte(sums[i] >> axis.Precision);
             }
         }
     }
 
     private void ResizeFloat(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        var plane = new float[source.Length];
+        var plane = Scratch(ref _floatInput, source.Length);
         for (var i = 0; i < source.Length; i++)
         {
             plane[i] = source[i];
@@ -141,7 +156,7 @@ public sealed class BicubicAntialias
         var width = _inWidth;
         if (_horizontal is not null)
         {
-            var next = new float[_inHeight * _outWidth * Channels];
+            var next = Scratch(ref _floatMiddle, _inHeight * _outWidth * Channels);
             HorizontalFloat(plane, next, _inHeight, _inWidth, _outWidth, _horizontal);
             plane = next;
             width = _outWidth;
@@ -149,13 +164,13 @@ public sealed class BicubicAntialias
 
         if (_vertical is not null)
         {
-            var next = new float[_outHeight * width * Channels];
+            var next = Scratch(ref _floatOutput, _outHeight * width * Channels);
             VerticalFloat(plane, next, _outHeight, width, _vertical);
             plane = next;
         }
 
         // torchvision casts back to uint8 with clamp(0, 255) and round (half to even).
-        for (var i = 0; i < plane.Length; i++)
+        for (var i = 0; i < destination.Length; i++)
         {
             destination[i] = (byte)MathF.Round(Math.Clamp(plane[i], 0f, 255f), MidpointRounding.ToEven);
         }
@@ -194,20 +209,28 @@ public sealed class BicubicAntialias
         for (var y = 0; y < outHeight; y++)
         {
             var weights = axis.FloatWeights.AsSpan(y * axis.MaxTaps, axis.Sizes[y]);
-            var first = axis.Starts[y] * rowLength;
-            var dstRow = y * rowLength;
+            var first = source.AsSpan(axis.Starts[y] * rowLength, rowLength);
+            var sums = destination.AsSpan(y * rowLength, rowLength);
+            var w0 = weights[0];
             for (var i = 0; i < rowLength; i++)
             {
-                var sum = source[first + i] * weights[0];
-                for (var j = 1; j < weights.Length; j++)
-                {
-                    sum += source[first + (j * rowLength) + i] * weights[j];
-                }
+                sums[i] = first[i] * w0;
+            }
 
-                destination[dstRow + i] = sum;
+            // Row by row, each output still sums its taps in libtorch's order: first product, then one add per tap.
+            for (var j = 1; j < weights.Length; j++)
+            {
+                var w = weights[j];
+                var srcRow = source.AsSpan((axis.Starts[y] + j) * rowLength, rowLength);
+                for (var i = 0; i < rowLength; i++)
+                {
+                    sums[i] += srcRow[i] * w;
+                }
             }
         }
     }
+
+    private static T[] Scratch<T>(ref T[]? buffer, int length) => buffer is { Length: var l } && l == length ? buffer : buffer = new T[length];
 
     private static byte ClampToByte(int value) => (byte)Math.Clamp(value, 0, 255);
 

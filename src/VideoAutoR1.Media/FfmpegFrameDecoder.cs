@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -6,36 +7,43 @@ using VideoAutoR1.Core;
 
 namespace VideoAutoR1.Media;
 
+/// <summary>Receives one decoded frame (HWC RGB); the buffer is reused after the call returns.</summary>
+internal delegate void FrameHandler(ReadOnlySpan<byte> rgb);
+
 /// <summary>
-/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. ffmpeg's <c>select</c>
-/// filter drops every other frame right after the decoder (before pixel conversion and the pipe), <c>-frames:v</c>
-/// stops reading after the last chosen one, frames are counted in decode order without duplication or dropping
+/// Decodes chosen frames of a video by running ffmpeg with its output piped as raw rgb24. The decoder still has to
+/// decode every frame up to the last chosen one (inter prediction needs them), but ffmpeg's <c>select</c> filter drops
+/// the unchosen ones right after it (before pixel conversion and the pipe), <c>-frames:v</c> stops reading after the
+/// last chosen one, frames are counted in decode order without duplication or dropping
 /// (<c>-fps_mode passthrough</c>: variable frame rate stays as is) and autorotation applies the display matrix.
 /// The child process is always killed (whole tree) and reaped, on success, error, cancellation and timeout.
 /// </summary>
 internal sealed class FfmpegFrameDecoder(string ffmpegPath)
 {
     private const int StderrTailLines = 12;
+    private const int SelectFanOut = 20;
 
     /// <summary>
     /// Hands each selected frame (HWC RGB, in index order) to <paramref name="onFrame"/> and returns the frames'
     /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them.
     /// </summary>
     public async Task<IReadOnlyList<double>> DecodeAsync(
-        string path, IReadOnlyList<int> indices, int width, int height, Action<byte[]> onFrame, CancellationToken ct)
+        string path, int streamIndex, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
     {
-        using var process = Start(path, indices);
+        using var process = Start(path, streamIndex, indices);
         var stderr = new StderrCollector(process.StandardError);
         var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Reads ahead of the consumer so ffmpeg keeps decoding while a frame is being resized.
-        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, checked(width * height * 3), indices.Count, frames.Writer, stop.Token);
+        var frameLength = checked(width * height * 3);
+        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, frameLength, indices.Count, frames.Writer, stop.Token);
         try
         {
             var delivered = 0;
             await foreach (var rgb in frames.Reader.ReadAllAsync(ct))
             {
-                onFrame(rgb);
+                onFrame(rgb.AsSpan(0, frameLength));
+                ArrayPool<byte>.Shared.Return(rgb);
                 delivered++;
             }
 
@@ -45,6 +53,13 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             {
                 throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
                     $"ffmpeg delivered {delivered} of {indices.Count} selected frames (exit code {process.ExitCode}): {stderr.Tail}");
+            }
+
+            // The pipe carries bare pixels: a size other than the probed one would shift every row, so refuse it.
+            if (stderr.FrameSizes.FirstOrDefault(s => s != (width, height)) is { Width: > 0 } other)
+            {
+                throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
+                    $"ffmpeg decoded {other.Width}x{other.Height} frames where the probe found {width}x{height}");
             }
 
             return stderr.Timestamps;
@@ -57,7 +72,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
     }
 
-    private Process Start(string path, IReadOnlyList<int> indices)
+    private Process Start(string path, int streamIndex, IReadOnlyList<int> indices)
     {
         var info = new ProcessStartInfo(ffmpegPath)
         {
@@ -67,7 +82,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             UseShellExecute = false,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in Arguments(path, indices))
+        foreach (var argument in Arguments(path, streamIndex, indices))
         {
             info.ArgumentList.Add(argument);
         }
@@ -82,20 +97,34 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
     }
 
-    /// <summary>The command line, exposed so the benchmark and tests can show what runs.</summary>
-    internal static IEnumerable<string> Arguments(string path, IReadOnlyList<int> indices)
+    private static IEnumerable<string> Arguments(string path, int streamIndex, IReadOnlyList<int> indices)
     {
-        var select = string.Join('+', indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")));
+        var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
         return
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
             "-i", path,
-            "-map", "0:v:0", "-an", "-sn", "-dn",
+            "-map", string.Create(CultureInfo.InvariantCulture, $"0:{streamIndex}"), "-an", "-sn", "-dn",
             "-vf", $"select={select},showinfo",
             "-fps_mode", "passthrough",
             "-frames:v", indices.Count.ToString(CultureInfo.InvariantCulture),
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
         ];
+    }
+
+    /// <summary>
+    /// Sums the terms in a tree of parenthesised groups: ffmpeg's expression parser rejects a flat sum of more than
+    /// 100 terms, and a tree of fan-out <see cref="SelectFanOut"/> stays below that at any frame count.
+    /// </summary>
+    private static string SelectExpression(IReadOnlyList<string> terms)
+    {
+        if (terms.Count <= SelectFanOut)
+        {
+            return $"({string.Join('+', terms)})";
+        }
+
+        var groupSize = (terms.Count + SelectFanOut - 1) / SelectFanOut;
+        return $"({string.Join('+', terms.Chunk(groupSize).Select(SelectExpression))})";
     }
 
     private static async Task ReadFramesAsync(Stream stdout, int frameLength, int expected, ChannelWriter<byte[]> writer, CancellationToken ct)
@@ -105,10 +134,11 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         {
             for (var k = 0; k < expected; k++)
             {
-                var frame = new byte[frameLength];
-                var read = await stdout.ReadAtLeastAsync(frame, frameLength, throwOnEndOfStream: false, ct);
+                var frame = ArrayPool<byte>.Shared.Rent(frameLength);
+                var read = await stdout.ReadAtLeastAsync(frame.AsMemory(0, frameLength), frameLength, throwOnEndOfStream: false, ct);
                 if (read < frameLength)
                 {
+                    ArrayPool<byte>.Shared.Return(frame);
                     break;
                 }
 
@@ -146,6 +176,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     private sealed class StderrCollector
     {
         private readonly List<double> _pts = [];
+        private readonly HashSet<(int Width, int Height)> _sizes = [];
         private readonly Queue<string> _tail = new();
         private readonly Lock _gate = new();
 
@@ -160,6 +191,18 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
                 lock (_gate)
                 {
                     return string.Join(" | ", _tail);
+                }
+            }
+        }
+
+        /// <summary>Distinct frame sizes showinfo reported; complete once <see cref="Completion"/> has finished.</summary>
+        public IReadOnlyList<(int Width, int Height)> FrameSizes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _sizes];
                 }
             }
         }
@@ -184,9 +227,16 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
                 {
                     if (line.Contains("Parsed_showinfo", StringComparison.Ordinal))
                     {
-                        if (ParsePtsTime(line) is { } pts)
+                        if (Field(line, "pts_time:") is { } ptsText
+                            && double.TryParse(ptsText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pts))
                         {
                             _pts.Add(pts);
+                        }
+
+                        if (Field(line, " s:") is { } sizeText && sizeText.Split('x') is [var w, var h]
+                            && int.TryParse(w, CultureInfo.InvariantCulture, out var fw) && int.TryParse(h, CultureInfo.InvariantCulture, out var fh))
+                        {
+                            _sizes.Add((fw, fh));
                         }
 
                         continue;
@@ -201,9 +251,9 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             }
         }
 
-        private static double? ParsePtsTime(string line)
+        /// <summary>The value after <paramref name="key"/> up to the next space, in a showinfo line.</summary>
+        private static string? Field(string line, string key)
         {
-            const string key = "pts_time:";
             var start = line.IndexOf(key, StringComparison.Ordinal);
             if (start < 0)
             {
@@ -212,8 +262,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
 
             start += key.Length;
             var end = line.IndexOf(' ', start);
-            var text = end < 0 ? line[start..] : line[start..end];
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+            return end < 0 ? line[start..] : line[start..end];
         }
     }
 }

@@ -17,9 +17,10 @@ internal sealed record SamplingPlan(
 
         var maxFrames = Math.Min(request.MaxFrames ?? options.MaxFrames, options.MaxFrames);
         var minFrames = request.MinFrames ?? options.MinFrames;
-        if (maxFrames < FrameSampler.TemporalPatchSize || minFrames < 1 || minFrames > maxFrames)
+        // min_frames above max_frames is not an error: smart_nframes' min(max(n, min), max, total) lets max win.
+        if (maxFrames < FrameSampler.TemporalPatchSize || minFrames < 1)
         {
-            throw Invalid("max_frames", $"need 1 <= min_frames <= max_frames with max_frames >= {FrameSampler.TemporalPatchSize}");
+            throw Invalid("max_frames", $"need min_frames >= 1 and max_frames >= {FrameSampler.TemporalPatchSize}");
         }
 
         var maxPixels = Math.Min(request.MaxPixels ?? options.MaxPixels, options.MaxPixels);

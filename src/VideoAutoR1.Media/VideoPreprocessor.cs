@@ -41,10 +41,10 @@ public sealed class VideoPreprocessor : IDisposable
     /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
     public string SpoolDirectory => _resolver.SpoolDirectory;
 
-    public Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
+    public async Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
     {
         var plan = SamplingPlan.Create(_options, sampling);
-        return RunAsync(async token =>
+        return await RunAsync(async token =>
         {
             using var video = await _resolver.ResolveAsync(source, token);
             var probe = await ProbeAndCheckAsync(video.Path, token);
@@ -132,7 +132,7 @@ public sealed class VideoPreprocessor : IDisposable
             plan.MinPixels, maxPixels, _options.SmartResizeRule);
         var resizer = new BicubicAntialias(height, width, outHeight, outWidth, _options.ResizeKernel);
         var resized = new List<byte[]>(selection.Indices.Count);
-        var timestamps = await _decoder.DecodeAsync(path, selection.Indices, width, height, frame =>
+        var timestamps = await _decoder.DecodeAsync(path, probe.StreamIndex, selection.Indices, width, height, frame =>
         {
             var output = new byte[resizer.OutputLength];
             resizer.Resize(frame, output);

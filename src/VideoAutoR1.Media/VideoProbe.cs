@@ -15,6 +15,7 @@ namespace VideoAutoR1.Media;
 /// <param name="Rotation">Display rotation in degrees (ffmpeg applies it when decoding).</param>
 /// <param name="Codec">ffprobe codec name, e.g. h264.</param>
 /// <param name="StartSeconds">Stream start time, subtracted from frame timestamps.</param>
+/// <param name="StreamIndex">Container index of the stream that is decoded.</param>
 public sealed record VideoProbe(
     double DurationSeconds,
     double AverageFps,
@@ -23,7 +24,8 @@ public sealed record VideoProbe(
     int Height,
     int Rotation,
     string Codec,
-    double StartSeconds)
+    double StartSeconds,
+    int StreamIndex)
 {
     /// <summary>Frame size as decoded with rotation applied.</summary>
     public (int Width, int Height) DisplaySize => Math.Abs(Rotation % 180) == 90 ? (Height, Width) : (Width, Height);
@@ -40,7 +42,9 @@ internal sealed class VideoProber(FFOptions ffOptions)
         }
 
         var analysis = await AnalyseAsync(path, null, ct);
-        var stream = analysis.PrimaryVideoStream ?? throw NoStream(analysis);
+        // Cover art in audio files is a one-picture "video" stream marked attached_pic; it is not a video.
+        var stream = analysis.VideoStreams.FirstOrDefault(s => !(s.Disposition?.GetValueOrDefault("attached_pic") ?? false))
+            ?? throw NoStream(analysis);
         var raw = analysis.Raw.Streams.First(s => s.Index == stream.Index);
         var frameCount = NbFrames(raw);
         if (frameCount is null)
@@ -59,7 +63,7 @@ internal sealed class VideoProber(FFOptions ffOptions)
         }
 
         return new VideoProbe(duration.TotalSeconds, fps, frameCount.Value, stream.Width.Value, stream.Height.Value,
-            stream.Rotation, stream.CodecName ?? "unknown", Math.Max(stream.StartTime.TotalSeconds, 0));
+            stream.Rotation, stream.CodecName ?? "unknown", Math.Max(stream.StartTime.TotalSeconds, 0), stream.Index);
     }
 
     private async Task<IMediaAnalysis> AnalyseAsync(string path, string? customArguments, CancellationToken ct)

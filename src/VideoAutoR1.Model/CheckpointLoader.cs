@@ -157,8 +157,11 @@ public sealed class CheckpointIndex : IDisposable
         }
 
         return map.EnumerateObject()
-            .Select(p => (Name: p.Name, Shard: p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()!
-                : throw ModelErrors.Model(ModelErrors.CheckpointCorrupt, $"{indexPath}: weight_map['{p.Name}'] is not a file name")))
+            .Select(p => (Name: p.Name, Shard: p.Value.ValueKind == JsonValueKind.String
+                && p.Value.GetString() is { Length: > 0 } shard && Path.GetFileName(shard) == shard
+                    ? shard
+                    : throw ModelErrors.Model(ModelErrors.CheckpointCorrupt,
+                        $"{indexPath}: weight_map['{p.Name}'] is not a file name in the model directory")))
             .GroupBy(p => p.Shard, StringComparer.Ordinal)
             .Select(g => (g.Key, g.Select(p => p.Name).ToList()))
             .ToList();

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
@@ -72,8 +70,6 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
-    public static ScalarType ScalarTypeOf(string dtype) => DTypes[dtype].Type;
-
     public SafeTensorEntry Get(string name) =>
         Entries.TryGetValue(name, out var entry)
             ? entry
@@ -98,15 +94,15 @@ public sealed class SafeTensorsFile : IDisposable
 
     /// <summary>
     /// Fills <paramref name="destination"/> (contiguous, same element count) from the entry. Float data is converted
-    /// between F32, F16 and BF16 on the fly (round-to-nearest-even, as torch's casts); other dtypes must match.
+    /// between F32, F16 and BF16 on the fly; other dtypes must match.
     /// </summary>
     public void ReadInto(SafeTensorEntry entry, Tensor destination)
     {
         if (destination.device_type != DeviceType.CPU)
         {
-            using var staging = empty(destination.shape, destination.dtype);
-            ReadInto(entry, staging);
-            destination.copy_(staging);
+            using var onCpu = empty(destination.shape, destination.dtype);
+            ReadInto(entry, onCpu);
+            destination.copy_(onCpu);
             return;
         }
 
@@ -116,39 +112,31 @@ public sealed class SafeTensorsFile : IDisposable
         }
 
         var source = DTypes[entry.DType];
-        var converter = ElementConverter.For(source.Type, destination.dtype)
-            ?? throw ModelErrors.Model(ModelErrors.CheckpointDtypeUnsupported,
+        if (source.Type != destination.dtype && !(IsFloat(source.Type) && IsFloat(destination.dtype)))
+        {
+            throw ModelErrors.Model(ModelErrors.CheckpointDtypeUnsupported,
                 $"{Path}: tensor '{entry.Name}' has dtype {entry.DType}, which cannot be loaded as {destination.dtype}");
-
-        using var flat = destination.view(-1);
-        var targetSize = (int)destination.ElementSize;
-        var elementsPerChunk = ChunkBytes / Math.Max(source.Size, targetSize);
-        var buffer = converter.IsCopy ? null : ArrayPool<byte>.Shared.Rent(elementsPerChunk * source.Size);
-        try
-        {
-            for (long done = 0; done < entry.Elements; done += elementsPerChunk)
-            {
-                var count = (int)Math.Min(elementsPerChunk, entry.Elements - done);
-                using var chunk = flat.narrow(0, done, count);
-                var target = chunk.bytes;
-                var fileOffset = entry.Offset + done * source.Size;
-                if (converter.IsCopy)
-                {
-                    ReadExactly(target, fileOffset, entry);
-                }
-                else
-                {
-                    var raw = buffer.AsSpan(0, count * source.Size);
-                    ReadExactly(raw, fileOffset, entry);
-                    converter.Convert(raw, target);
-                }
-            }
         }
-        finally
+
+        // Same dtype: bytes go straight into the destination. Otherwise they pass through a small staging tensor and
+        // libtorch's cast (round-to-nearest-even, exactly what torch's .to(dtype) does).
+        using var flat = destination.view(-1);
+        var elementsPerChunk = ChunkBytes / source.Size;
+        using var staging = source.Type == destination.dtype ? null : empty(elementsPerChunk, source.Type);
+        for (long done = 0; done < entry.Elements; done += elementsPerChunk)
         {
-            if (buffer is not null)
+            var count = (int)Math.Min(elementsPerChunk, entry.Elements - done);
+            using var chunk = flat.narrow(0, done, count);
+            var fileOffset = entry.Offset + done * source.Size;
+            if (staging is null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ReadExactly(chunk.bytes, fileOffset, entry);
+            }
+            else
+            {
+                using var raw = staging.narrow(0, 0, count);
+                ReadExactly(raw.bytes, fileOffset, entry);
+                chunk.copy_(raw);
             }
         }
     }
@@ -307,78 +295,5 @@ public sealed class SafeTensorsFile : IDisposable
         return new SafeTensorEntry(name, dtype, shape, dataStart + begin, end - begin);
     }
 
-    /// <summary>Element-wise conversion between the float formats a checkpoint may hold and the model dtype.</summary>
-    private sealed class ElementConverter
-    {
-        private readonly SpanAction? _convert;
-
-        private delegate void SpanAction(ReadOnlySpan<byte> source, Span<byte> target);
-
-        private ElementConverter(SpanAction? convert) => _convert = convert;
-
-        public bool IsCopy => _convert is null;
-
-        public void Convert(ReadOnlySpan<byte> source, Span<byte> target) => _convert!(source, target);
-
-        public static ElementConverter? For(ScalarType from, ScalarType to)
-        {
-            if (from == to)
-            {
-                return new ElementConverter(null);
-            }
-
-            Func<ReadOnlySpan<byte>, int, float>? read = from switch
-            {
-                ScalarType.Float32 => (s, i) => MemoryMarshal.Cast<byte, float>(s)[i],
-                ScalarType.BFloat16 => (s, i) => BitConverter.Int32BitsToSingle(MemoryMarshal.Cast<byte, ushort>(s)[i] << 16),
-                ScalarType.Float16 => (s, i) => (float)MemoryMarshal.Cast<byte, Half>(s)[i],
-                _ => null,
-            };
-            if (read is null)
-            {
-                return null;
-            }
-
-            return to switch
-            {
-                ScalarType.Float32 => new ElementConverter((s, t) =>
-                {
-                    var target = MemoryMarshal.Cast<byte, float>(t);
-                    for (var i = 0; i < target.Length; i++)
-                    {
-                        target[i] = read(s, i);
-                    }
-                }),
-                ScalarType.BFloat16 => new ElementConverter((s, t) =>
-                {
-                    var target = MemoryMarshal.Cast<byte, ushort>(t);
-                    for (var i = 0; i < target.Length; i++)
-                    {
-                        target[i] = ToBFloat16(read(s, i));
-                    }
-                }),
-                ScalarType.Float16 => new ElementConverter((s, t) =>
-                {
-                    var target = MemoryMarshal.Cast<byte, Half>(t);
-                    for (var i = 0; i < target.Length; i++)
-                    {
-                        target[i] = (Half)read(s, i);
-                    }
-                }),
-                _ => null,
-            };
-        }
-
-        // c10::BFloat16 round_to_nearest_even.
-        private static ushort ToBFloat16(float value)
-        {
-            if (float.IsNaN(value))
-            {
-                return 0x7FC0;
-            }
-
-            var bits = BitConverter.SingleToUInt32Bits(value);
-            return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-        }
-    }
+    private static bool IsFloat(ScalarType type) => type is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 }

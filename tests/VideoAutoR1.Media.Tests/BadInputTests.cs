@@ -29,6 +29,14 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task Audio_with_cover_art_is_video_no_stream()
+    {
+        var audio = TestVideos.Make("sine-cover.m4a", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-f", "lavfi", "-t", "1",
+            "-i", "testsrc=size=64x64:rate=1", "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "mjpeg", "-disposition:v:0", "attached_pic");
+        await AssertRefusedAsync(await File.ReadAllBytesAsync(audio), ErrorKind.UnsupportedMedia, "video_no_stream");
+    }
+
+    [Fact]
     public async Task Text_file_named_mp4_is_video_corrupt()
     {
         var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("this is not a video, just text.\n", 200)));

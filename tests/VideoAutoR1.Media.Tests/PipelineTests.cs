@@ -104,7 +104,7 @@ public sealed class PipelineTests
         var path = TestVideos.TestSrc("testsrc-320x240-25fps-4s.mp4", 320, 240, 25, 4);
         using var harness = new Harness();
         var probe = await harness.Preprocessor.ProbeAsync(new VideoSource.Bytes(await File.ReadAllBytesAsync(path)), default);
-        Assert.Equal(new VideoProbe(4.0, 25, 100, 320, 240, 0, "h264", 0), probe);
+        Assert.Equal(new VideoProbe(4.0, 25, 100, 320, 240, 0, "h264", 0, 0), probe);
         harness.AssertClean();
     }
 

@@ -11,6 +11,8 @@ internal static class TestVideos
 {
     private static readonly ConcurrentDictionary<string, Lazy<string>> Made = new(StringComparer.Ordinal);
 
+    static TestVideos() => AppDomain.CurrentDomain.ProcessExit += (_, _) => System.IO.Directory.Delete(Directory, recursive: true);
+
     public static string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("videoautor1-media-tests-").FullName;
 
     /// <summary>Runs <c>ffmpeg -y … output</c> once per name and returns the output path.</summary>

@@ -46,7 +46,7 @@ public sealed class AnswerGrader
 
         return question.Kind switch
         {
-            TaskKind.MultipleChoice => Choice(ChoiceAnswer.Resolve(predicted, question.Options), truth),
+            TaskKind.MultipleChoice => Choice(ChoiceAnswer.Resolve(predicted, question.Options ?? []), truth),
             TaskKind.Numeric => Numeric(predicted, truth),
             TaskKind.Open => Binary(MatchNormalizer.Equal(truth.Text, predicted), understood: !string.IsNullOrWhiteSpace(predicted)),
             TaskKind.TemporalGrounding => Grounding(predicted, truth),
@@ -73,7 +73,7 @@ public sealed class AnswerGrader
     private static Grade GroundedQa(QuestionSpec question, string? predicted, GroundTruth truth)
     {
         var parts = (predicted ?? "").Split("<>");
-        var chosen = ChoiceAnswer.Resolve(parts[0].Trim(), question.Options);
+        var chosen = ChoiceAnswer.Resolve(parts[0].Trim(), question.Options ?? []);
         var understood = TimestampParser.TryParse(parts[^1], out var segment);
         var iou = understood ? segment.BestIou(truth.Segments) : 0;
         var correct = chosen == truth.OptionIndex;

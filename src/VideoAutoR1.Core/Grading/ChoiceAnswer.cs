@@ -35,6 +35,6 @@ public static class ChoiceAnswer
 
     // Case, width, spacing and a final period do not change which option is meant.
     private static string Comparable(string text) =>
-        string.Join(' ', text.Normalize(NormalizationForm.FormKC).ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        string.Join(' ', UnicodeText.Normalize(text, NormalizationForm.FormKC).ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             .TrimEnd('.');
 }

@@ -42,11 +42,16 @@ public sealed record GroundTruth
             throw Invalid(question.Kind, answer ?? "", "it is empty");
         }
 
+        if (!UnicodeText.IsWellFormed(answer))
+        {
+            throw new VideoQaException(ErrorKind.InvalidArgument, "invalid_text_encoding", "the answer is not valid Unicode (unpaired surrogate)") { Field = "answer" };
+        }
+
         var truth = new GroundTruth(question.Kind, answer);
         switch (question.Kind)
         {
             case TaskKind.MultipleChoice:
-                return truth with { OptionIndex = ChoiceAnswer.Resolve(answer, question.Options) ?? throw Invalid(question.Kind, answer, "it names no option") };
+                return truth with { OptionIndex = ChoiceAnswer.Resolve(answer, question.Options ?? []) ?? throw Invalid(question.Kind, answer, "it names no option") };
             case TaskKind.Numeric:
                 return NumericAnswer.TryParse(answer, out var number) && double.IsFinite(number)
                     ? truth with { Number = number }
@@ -64,7 +69,7 @@ public sealed record GroundTruth
 
                 return truth with
                 {
-                    OptionIndex = ChoiceAnswer.Resolve(parts[0].Trim(), question.Options) ?? throw Invalid(question.Kind, answer, "it names no option"),
+                    OptionIndex = ChoiceAnswer.Resolve(parts[0].Trim(), question.Options ?? []) ?? throw Invalid(question.Kind, answer, "it names no option"),
                     Segments = [Segment(question.Kind, parts[1])],
                 };
             default:

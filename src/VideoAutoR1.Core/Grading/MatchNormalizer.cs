@@ -26,7 +26,7 @@ public static partial class MatchNormalizer
             return "";
         }
 
-        var lower = PythonText.Strip(text.Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
+        var lower = PythonText.Strip(UnicodeText.Normalize(text, NormalizationForm.FormKC)).ToLowerInvariant();
         var choice = StrictParenChoice().Match(lower);
         if (!choice.Success)
         {

@@ -32,6 +32,9 @@ internal sealed class AnswerScanner
     private string? _a1;
     private string? _a2;
 
+    /// <summary>Where <c>&lt;think&gt;</c> starts, once it has followed the first box: the end of the stage-1 answer.</summary>
+    public int? ThinkStart => _phase >= Phase.InThink ? _thinkStart : null;
+
     /// <summary>Scans as far as <paramref name="text"/> (everything so far) allows, adding what it learned to <paramref name="events"/>.</summary>
     public void Advance(ReadOnlySpan<char> text, List<GrammarEvent> events)
     {

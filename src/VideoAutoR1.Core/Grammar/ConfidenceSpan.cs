@@ -14,9 +14,10 @@ public static partial class ConfidenceSpan
     private const string Ws = PythonText.SpaceClass;
 
     /// <summary>Start index and length in <paramref name="generatedIds"/>; length 0 when there is no span.</summary>
-    /// <param name="generatedIds">Every token generated so far (special tokens included).</param>
+    /// <param name="generatedIds">The stage-1 tokens: every token generated up to and including the one that completes
+    /// <c>&lt;think&gt;</c> (or all of them when the sequence ended first), special tokens included.</param>
     /// <param name="firstAnswer">The content of the first box.</param>
-    /// <param name="decodedText">The generated tokens decoded with special tokens skipped.</param>
+    /// <param name="decodedText">The stage-1 text (special tokens skipped) before <c>&lt;think&gt;</c>.</param>
     public static (int Start, int Length) Find(QwenTokenizer tokenizer, IReadOnlyList<int> generatedIds, string firstAnswer, string decodedText)
     {
         if (AnswerTemplate.IsFallback(firstAnswer))
@@ -24,30 +25,52 @@ public static partial class ConfidenceSpan
             return (0, 0);
         }
 
-        var piece = ReduceToChoiceLetter(firstAnswer);
-        string[] variants = [piece, PythonText.Strip(piece), PythonText.LStrip(piece), piece.StartsWith(' ') ? piece : " " + piece];
-        foreach (var variant in variants)
+        var variants = Variants(tokenizer, firstAnswer);
+        foreach (var (_, ids) in variants)
         {
-            var ids = tokenizer.Encode(variant);
             if (ids.Length > 0 && IndexOf(generatedIds, ids) is { } start)
             {
                 return (start, ids.Length);
             }
         }
 
-        // No exact match (the content's tokens merged with a neighbour, e.g. "]}"): estimate by re-tokenising.
-        foreach (var variant in variants)
+        // No exact match (the content's tokens merged with a neighbour, e.g. "]}"): estimate by re-tokenising. The
+        // reference searches its text with the pseudo-suffix the demo appends to make a second box.
+        var answer = decodedText + "<think>\n</think>\\boxed{}";
+        foreach (var (variant, ids) in variants)
         {
-            var position = variant.Length == 0 ? -1 : decodedText.IndexOf(variant, StringComparison.Ordinal);
+            var position = variant.Length == 0 ? -1 : answer.IndexOf(variant, StringComparison.Ordinal);
             if (position >= 0)
             {
-                var start = tokenizer.Encode(decodedText[..position]).Length;
-                var length = tokenizer.Encode(variant).Length;
-                return start + length <= generatedIds.Count && length > 0 ? (start, length) : (0, 0);
+                var start = tokenizer.Encode(answer[..position]).Length;
+                return start + ids.Length <= generatedIds.Count && ids.Length > 0 ? (start, ids.Length) : (0, 0);
             }
         }
 
         return (0, 0);
+    }
+
+    /// <summary>
+    /// The span when tokens generated after this point cannot change it: the fallback answer, or a match of the first
+    /// variant the reference tries (the search runs from position 0, so a later token cannot come first). Null otherwise.
+    /// </summary>
+    internal static (int Start, int Length)? FindSettled(QwenTokenizer tokenizer, IReadOnlyList<int> generatedIds, string firstAnswer)
+    {
+        if (AnswerTemplate.IsFallback(firstAnswer))
+        {
+            return (0, 0);
+        }
+
+        var ids = Variants(tokenizer, firstAnswer).Select(v => v.Ids).FirstOrDefault(i => i.Length > 0);
+        return ids is not null && IndexOf(generatedIds, ids) is { } start ? (start, ids.Length) : null;
+    }
+
+    // The reference tries the content as is, stripped, left-stripped and with a leading space, in this order.
+    private static (string Text, int[] Ids)[] Variants(QwenTokenizer tokenizer, string firstAnswer)
+    {
+        var piece = ReduceToChoiceLetter(firstAnswer);
+        string[] texts = [piece, PythonText.Strip(piece), PythonText.LStrip(piece), piece.StartsWith(' ') ? piece : " " + piece];
+        return [.. texts.Select(text => (text, tokenizer.Encode(text)))];
     }
 
     /// <summary>

@@ -7,8 +7,8 @@ namespace VideoAutoR1.Core.Grammar;
 /// <summary>
 /// Follows one generated sequence token by token. It decodes the tokens itself (special tokens skipped, as the
 /// reference decodes; UTF-8 characters split across byte-level tokens are held until complete) and reports when the
-/// first box closes (with the confidence span), rationale text as it arrives, when the second box closes, and the
-/// end. Appending every token and then <see cref="Complete"/> gives the same <see cref="Current"/> as
+/// first box closes (with the confidence span, see <see cref="FirstBoxClosed"/> for when that is), rationale text as
+/// it arrives, when the second box closes, and the end. Appending every token and then <see cref="Complete"/> gives the same <see cref="Current"/> as
 /// <see cref="AnswerParser.Parse"/> on the decoded text. Not thread-safe: one instance per sequence.
 /// </summary>
 public sealed class IncrementalAnswerParser(QwenTokenizer tokenizer)
@@ -18,6 +18,7 @@ public sealed class IncrementalAnswerParser(QwenTokenizer tokenizer)
     private readonly List<int> _ids = [];
     private readonly List<char> _text = [];
     private readonly AnswerScanner _scanner = new();
+    private FirstBoxClosed? _unsettled;
     private bool _completed;
 
     /// <summary>The parts found so far, with the format verdict as if the output ended here.</summary>
@@ -56,7 +57,8 @@ public sealed class IncrementalAnswerParser(QwenTokenizer tokenizer)
         Decode(bytes, flush: false);
         var events = new List<GrammarEvent>();
         _scanner.Advance(Text, events);
-        return WithConfidenceSpans(events);
+        SettleConfidenceSpan(events, _scanner.ThinkStart);
+        return events;
     }
 
     /// <summary>Ends the sequence (also for truncation by a token limit): flushes held bytes and rationale.</summary>
@@ -71,7 +73,7 @@ public sealed class IncrementalAnswerParser(QwenTokenizer tokenizer)
         Decode([], flush: true);
         var events = new List<GrammarEvent>();
         _scanner.Finish(Text, events);
-        WithConfidenceSpans(events);
+        SettleConfidenceSpan(events, _scanner.ThinkStart ?? _text.Count);
         events.Add(new Completed(Current));
         return events;
     }
@@ -84,17 +86,31 @@ public sealed class IncrementalAnswerParser(QwenTokenizer tokenizer)
         _text.AddRange(chars);
     }
 
-    private List<GrammarEvent> WithConfidenceSpans(List<GrammarEvent> events)
+    /// <summary>
+    /// Gives the first box its confidence span. The reference computes it over the stage-1 tokens, which run up to
+    /// <c>&lt;think&gt;</c>; most spans are settled when the box closes and are reported then, the rest (content whose
+    /// tokens merged with what follows, e.g. <c>]}</c>) are reported once <paramref name="stageOneEnd"/> is known.
+    /// </summary>
+    private void SettleConfidenceSpan(List<GrammarEvent> events, int? stageOneEnd)
     {
-        for (var i = 0; i < events.Count; i++)
+        var index = events.FindIndex(e => e is FirstBoxClosed);
+        if (index >= 0)
         {
-            if (events[i] is FirstBoxClosed first)
+            _unsettled = (FirstBoxClosed)events[index];
+            events.RemoveAt(index);
+            if (ConfidenceSpan.FindSettled(_tokenizer, _ids, _unsettled.A1) is var (start, length))
             {
-                var (start, length) = ConfidenceSpan.Find(_tokenizer, _ids, first.A1, DecodedText);
-                events[i] = first with { SpanStart = start, SpanLength = length };
+                events.Insert(index, _unsettled with { SpanStart = start, SpanLength = length });
+                _unsettled = null;
+                return;
             }
         }
 
-        return events;
+        if (_unsettled is not null && stageOneEnd is { } end)
+        {
+            var (start, length) = ConfidenceSpan.Find(_tokenizer, _ids, _unsettled.A1, new string(Text[..end]));
+            events.Insert(Math.Max(index, 0), _unsettled with { SpanStart = start, SpanLength = length });
+            _unsettled = null;
+        }
     }
 }

@@ -131,7 +131,7 @@ public sealed partial class PromptBuilder
             }
 
             CheckText(option, "options");
-            if (!seen.Add(option.Trim().Normalize(NormalizationForm.FormKC)))
+            if (!seen.Add(UnicodeText.Normalize(option.Trim(), NormalizationForm.FormKC)))
             {
                 throw Invalid("options_duplicate", $"option '{option}' appears more than once", "options");
             }

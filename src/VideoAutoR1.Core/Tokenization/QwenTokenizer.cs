@@ -82,7 +82,19 @@ public sealed class QwenTokenizer
     public int? ModelMaxLength { get; }
 
     /// <summary>Loads <c>tokenizer.json</c> (+ <c>tokenizer_config.json</c> when present) from a checkpoint directory.</summary>
-    public static QwenTokenizer Load(string directory) => new(TokenizerJson.Load(directory));
+    public static QwenTokenizer Load(string directory)
+    {
+        var json = TokenizerJson.Load(directory);
+        try
+        {
+            return new QwenTokenizer(json);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or FormatException)
+        {
+            // Microsoft.ML.Tokenizers rejects e.g. merges that name tokens missing from the vocabulary.
+            throw new VideoQaException(ErrorKind.InvalidArgument, "tokenizer_invalid", $"tokenizer.json in '{directory}' is inconsistent: {error.Message}", error);
+        }
+    }
 
     /// <summary>Token ids without BOS/EOS. Added tokens (e.g. <c>&lt;|im_start|&gt;</c>) in the text become single ids.</summary>
     /// <exception cref="VideoQaException"><c>invalid_text_encoding</c> when the text holds an unpaired surrogate.</exception>

@@ -76,7 +76,7 @@ internal sealed class TokenizerJson
                 ModelMaxLength = maxLength,
             };
         }
-        catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw Invalid("tokenizer_invalid", $"'{tokenizerPath}' is not a usable tokenizer.json: {error.Message}", error);
         }

@@ -76,3 +76,39 @@ public sealed class ConfidenceSpanTests
         Assert.Equal((0, 1), ConfidenceSpan.Find(tokenizer, ids, "B", text));
     }
 }
+
+public sealed class ConfidenceSpanReferenceTests
+{
+    // tests/assets/hf-tokenizer-reference/confidence-span-reference.jsonl: spans computed by the official
+    // early_exit.py functions with Hugging Face tokenizers (see confidence_span_reference.py).
+    public static IEnumerable<object[]> Cases() =>
+        File.ReadLines(Path.Combine(TestPaths.RepoRoot, "tests", "assets", "hf-tokenizer-reference", "confidence-span-reference.jsonl"))
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .Select(row => new object[]
+            {
+                row.GetProperty("text").GetString()!,
+                row.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+                row.GetProperty("a1").GetString()!,
+                row.GetProperty("span")[0].GetInt32(),
+                row.GetProperty("span")[1].GetInt32(),
+            });
+
+    [Fact]
+    public void Incremental_parser_reports_the_reference_span_when_the_first_box_closes()
+    {
+        var mismatches = new List<string>();
+        foreach (var row in Cases())
+        {
+            var (text, ids, a1, start, length) = ((string)row[0], (int[])row[1], (string)row[2], (int)row[3], (int)row[4]);
+            var parser = new IncrementalAnswerParser(TokenizerFixtures.Qwen);
+            var first = ids.SelectMany(parser.Append).OfType<FirstBoxClosed>().Single();
+            if (first.A1 != a1 || (first.SpanStart, first.SpanLength) != (start, length))
+            {
+                mismatches.Add($"{text}: expected {a1} ({start}, {length}), got {first.A1} ({first.SpanStart}, {first.SpanLength})");
+            }
+        }
+
+        Assert.True(Cases().Count() >= 600);
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+}

@@ -80,6 +80,31 @@ public sealed class IncrementalAnswerParserTests
     }
 
     [Fact]
+    public void Span_that_depends_on_later_tokens_is_reported_when_think_completes()
+    {
+        // "\boxed{[12.3, 20.1]}<think>": the content ends in the merged "]}" (13989), so its own ids never occur and the
+        // reference estimates the span over the stage-1 tokens, which end with <think> (151667, index 15).
+        var parser = new IncrementalAnswerParser(Tokenizer);
+        int[] ids = [59, 79075, 90, 58, 16, 17, 13, 18, 11, 220, 17, 15, 13, 16, 13989, 151667];
+        Assert.Equal("\\boxed{[12.3, 20.1]}<think>", Tokenizer.Decode(ids));
+
+        var events = Feed(parser, ids);
+
+        Assert.Equal([(15, new FirstBoxClosed("[12.3, 20.1]", false, 3, 12))], events);
+    }
+
+    [Fact]
+    public void Unsettled_span_is_reported_before_completion_when_no_think_follows()
+    {
+        var parser = new IncrementalAnswerParser(Tokenizer);
+        var events = Feed(parser, [.. Tokenizer.Encode("\\boxed{ B }"), Tokenizer.Special.ImEnd]);
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal(new FirstBoxClosed(" B ", false, 3, 1), events[0].Event);
+        Assert.IsType<Completed>(events[1].Event);
+    }
+
+    [Fact]
     public void Truncated_output_is_completed_explicitly()
     {
         var parser = new IncrementalAnswerParser(Tokenizer);

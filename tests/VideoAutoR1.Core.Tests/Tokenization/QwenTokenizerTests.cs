@@ -117,6 +117,28 @@ public sealed class QwenTokenizerTests
     }
 
     [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Inconsistent_merges_or_a_broken_regex_are_tokenizer_invalid(bool badMerge, bool badRegex)
+    {
+        using var dir = new TemporaryDirectory();
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.QwenTokenizer, "tokenizer.json")))!;
+        if (badMerge)
+        {
+            json["model"]!["merges"]!.AsArray().Add(new JsonArray("not-in-vocab", "either"));
+        }
+
+        if (badRegex)
+        {
+            json["pre_tokenizer"]!["pretokenizers"]![0]!["pattern"]!["Regex"] = "(unclosed";
+        }
+
+        File.WriteAllText(Path.Combine(dir.Path, "tokenizer.json"), json.ToJsonString());
+
+        Assert.Equal("tokenizer_invalid", Assert.Throws<VideoQaException>(() => QwenTokenizer.Load(dir.Path)).Code);
+    }
+
+    [Theory]
     [InlineData("normalizer", """{"type": "Lowercase"}""")]
     [InlineData("pre_tokenizer", """{"type": "ByteLevel", "add_prefix_space": false, "use_regex": true}""")]
     [InlineData("decoder", """{"type": "WordPiece"}""")]

@@ -1,0 +1,127 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace VideoAutoR1.Service.Options;
+
+/// <summary>Limits and safety settings of the HTTP/gRPC front end (section "Service"). Validated at start-up.</summary>
+public sealed class ServiceOptions
+{
+    public const string SectionName = "Service";
+
+    /// <summary>Largest accepted video upload (multipart part, gRPC chunks, OpenAI data: URI), in bytes (held in memory, so < 2 GiB).</summary>
+    [Range(1024, int.MaxValue)]
+    public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Default per-request time limit (queue + media + decode), in seconds.</summary>
+    [Range(1, 3600)]
+    public double RequestTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>Largest time limit a caller may ask for, in seconds.</summary>
+    [Range(1, 3600)]
+    public double MaxRequestTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>Readiness fails when the engine loop has not beaten for this long, in seconds.</summary>
+    [Range(1, 3600)]
+    public double MaxEngineBeatAgeSeconds { get; set; } = 30;
+
+    [ValidateObjectMembers]
+    public UrlPolicyOptions Urls { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public CallerCapsOptions Caps { get; set; } = new();
+
+    public ApiKeyOptions Auth { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public TransportLimitsOptions Transport { get; set; } = new();
+}
+
+/// <summary>Which remote videos the server may fetch.</summary>
+public sealed class UrlPolicyOptions
+{
+    /// <summary>Allowed URL schemes; only http and https are meaningful.</summary>
+    [MinLength(1)]
+    public string[] AllowedSchemes { get; set; } = ["https", "http"];
+
+    /// <summary>Allowed host names (exact, or "*.example.com" for subdomains). Empty = any host.</summary>
+    public string[] AllowedHosts { get; set; } = [];
+
+    /// <summary>Refuse hosts that resolve to loopback, private, link-local, unique-local, multicast or unspecified addresses.</summary>
+    public bool BlockPrivateAddresses { get; set; } = true;
+}
+
+/// <summary>Ceilings for every caller-controlled knob; requests above them are clamped, never rejected.</summary>
+public sealed class CallerCapsOptions
+{
+    [Range(0.1, 30)]
+    public double MaxFps { get; set; } = 4;
+
+    [Range(2, 2048)]
+    public int MaxFrames { get; set; } = 256;
+
+    /// <summary>Per-frame pixel ceiling (Qwen2.5-VL video default is 768·28·28).</summary>
+    [Range(3136, 16_777_216)]
+    public int MaxPixels { get; set; } = 768 * 28 * 28;
+
+    [Range(1, 32768)]
+    public int MaxNewTokens { get; set; } = 4096;
+}
+
+/// <summary>Optional API-key authentication for REST and gRPC (header x-api-key or Authorization: Bearer).</summary>
+public sealed class ApiKeyOptions
+{
+    /// <summary>Accepted keys. Empty = authentication off.</summary>
+    public string[] ApiKeys { get; set; } = [];
+
+    public bool Enabled => ApiKeys.Length > 0;
+}
+
+/// <summary>Kestrel limits that protect against slow or endless clients.</summary>
+public sealed class TransportLimitsOptions
+{
+    /// <summary>Minimum request-body rate; a slower client (slowloris) is cut off after the grace period.</summary>
+    [Range(1, 1_000_000_000)]
+    public double MinRequestBodyBytesPerSecond { get; set; } = 4096;
+
+    [Range(1, 600)]
+    public double MinRequestBodyGraceSeconds { get; set; } = 10;
+
+    [Range(1, 600)]
+    public double RequestHeadersTimeoutSeconds { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int MaxConcurrentConnections { get; set; } = 1000;
+}
+
+[OptionsValidator]
+public sealed partial class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
+{
+}
+
+/// <summary>Rules data annotations cannot say.</summary>
+public sealed class ServiceOptionsRules : IValidateOptions<ServiceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServiceOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var scheme in options.Urls.AllowedSchemes)
+        {
+            if (scheme is not ("http" or "https"))
+            {
+                failures.Add($"Service:Urls:AllowedSchemes: '{scheme}' is not http or https.");
+            }
+        }
+
+        if (options.MaxRequestTimeoutSeconds < options.RequestTimeoutSeconds)
+        {
+            failures.Add("Service:MaxRequestTimeoutSeconds must be >= Service:RequestTimeoutSeconds.");
+        }
+
+        if (options.Auth.ApiKeys.Any(k => k.Length < 16))
+        {
+            failures.Add("Service:Auth:ApiKeys: every key must be at least 16 characters.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace VideoAutoR1.Service.Tests;
+
+/// <summary>
+/// The real service (real engine on the default untrained tiny model, real ffmpeg media pipeline) on a real Kestrel
+/// bound to loopback: one HTTP/1.1 port (REST, SSE, OpenAI) and one HTTP/2 cleartext port (gRPC).
+/// </summary>
+public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(5);
+
+    public VideoQaServer()
+    {
+        HttpPort = FreePort();
+        GrpcPort = FreePort();
+        UseKestrel();
+    }
+
+    public int HttpPort { get; }
+
+    public int GrpcPort { get; }
+
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>Settings every server in the tests shares: small limits so faults are cheap to provoke.</summary>
+    protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>
+    {
+        ["Kestrel:Endpoints:Http:Url"] = HttpAddress.ToString(),
+        ["Kestrel:Endpoints:Grpc:Url"] = GrpcAddress.ToString(),
+        ["Service:MaxUploadBytes"] = (256 * 1024).ToString(),
+        ["Service:Transport:MinRequestBodyBytesPerSecond"] = "1000",
+        ["Service:Transport:MinRequestBodyGraceSeconds"] = "2",
+        ["Media:ServerPathRoot"] = Path.Combine(RepoPaths.Root, "samples"),
+        ["Media:MaxFrames"] = "8",
+        ["Engine:TorchThreads"] = "1",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary>A gRPC question about the sample video under the server's media root.</summary>
+    public static Grpc.V1.AnswerRequest SampleRequest(Grpc.V1.Generation generation) => new()
+    {
+        Video = new Grpc.V1.Video { ServerPath = "testsrc-4s.mp4" },
+        Question = new Grpc.V1.Question { Text = "x" },
+        Generation = generation,
+    };
+
+    public HttpClient Http(TimeSpan? timeout = null) => new() { BaseAddress = HttpAddress, Timeout = timeout ?? TimeSpan.FromMinutes(3) };
+
+    public async Task InitializeAsync()
+    {
+        StartServer();
+        using var http = Http();
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (true)
+        {
+            using var response = await http.GetAsync("/readyz");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The server was not ready after {ReadyTimeout}: {await response.Content.ReadAsStringAsync()}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Queue depth and running sequences as /readyz reports them (the engine's status snapshot).</summary>
+    public async Task<(int Queued, int Running)> EngineAsync()
+    {
+        using var http = Http(TimeSpan.FromSeconds(10));
+        var engine = (await http.GetFromJsonAsync<JsonElement>("/readyz")).GetProperty("checks").GetProperty("engine").GetProperty("data");
+        return (engine.GetProperty("queue_depth").GetInt32(), engine.GetProperty("running_sequences").GetInt32());
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(Settings()));
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Same server with API keys required.</summary>
+public sealed class SecuredVideoQaServer : VideoQaServer
+{
+    public const string ApiKey = "test-key-0123456789abcdef";
+
+    protected override IDictionary<string, string?> Settings()
+    {
+        var settings = base.Settings();
+        settings["Service:Auth:ApiKeys:0"] = ApiKey;
+        return settings;
+    }
+}
+
+/// <summary>One batch slot and one queue place, private addresses allowed (for the loopback 404 server).</summary>
+public sealed class NarrowVideoQaServer : VideoQaServer
+{
+    protected override IDictionary<string, string?> Settings()
+    {
+        var settings = base.Settings();
+        settings["Engine:MaxBatchSize"] = "1";
+        settings["Engine:MaxQueueLength"] = "1";
+        settings["Service:Urls:BlockPrivateAddresses"] = "false";
+        settings["Media:AllowPrivateAddresses"] = "true";
+        return settings;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DefaultServerCollection : ICollectionFixture<VideoQaServer>
+{
+    public const string Name = "default server";
+}

@@ -117,7 +117,7 @@ public static class EngineBench
         using var engine = new VideoQaEngine(options, media, metrics, NullLogger<VideoQaEngine>.Instance);
         await engine.StartAsync(CancellationToken.None);
         await engine.WaitUntilReadyAsync(CancellationToken.None);
-        await engine.AnswerAsync(Request(-1, 2), video, CancellationToken.None);
+        await engine.AnswerAsync(Request(0, 2), video, CancellationToken.None);
 
         var latencies = new List<double>();
         var tokens = 0L;

@@ -66,18 +66,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     /// <summary>Completes when the model is loaded and requests are accepted; faults if loading failed.</summary>
     public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
-    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken)
-    {
-        await foreach (var answerEvent in AnswerStreamAsync(request, cancellationToken).ConfigureAwait(false))
-        {
-            if (answerEvent is AnswerEvent.Completed completed)
-            {
-                return completed.Result;
-            }
-        }
-
-        throw new VideoQaException(ErrorKind.Internal, "no_result", "The engine ended the request without a result.");
-    }
+    public Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken) =>
+        ResultOf(AnswerStreamAsync(request, cancellationToken));
 
     public IAsyncEnumerable<AnswerEvent> AnswerStreamAsync(AnswerRequest request, CancellationToken cancellationToken) =>
         RunAsync(request, preprocessed: null, cancellationToken);
@@ -89,18 +79,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     public IAsyncEnumerable<AnswerEvent> AnswerStreamAsync(AnswerRequest request, PreprocessedVideo video, CancellationToken cancellationToken) =>
         RunAsync(request, video, cancellationToken);
 
-    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, PreprocessedVideo video, CancellationToken cancellationToken)
-    {
-        await foreach (var answerEvent in AnswerStreamAsync(request, video, cancellationToken).ConfigureAwait(false))
-        {
-            if (answerEvent is AnswerEvent.Completed completed)
-            {
-                return completed.Result;
-            }
-        }
-
-        throw new VideoQaException(ErrorKind.Internal, "no_result", "The engine ended the request without a result.");
-    }
+    public Task<AnswerResult> AnswerAsync(AnswerRequest request, PreprocessedVideo video, CancellationToken cancellationToken) =>
+        ResultOf(AnswerStreamAsync(request, video, cancellationToken));
 
     /// <summary>Stops accepting, lets accepted requests finish within the grace period, then cancels the rest.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -124,6 +104,19 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         var thread = new Thread(RunEngineThread) { Name = "videoautor1-engine", IsBackground = true };
         thread.Start();
         return _stopped.Task;
+    }
+
+    private static async Task<AnswerResult> ResultOf(IAsyncEnumerable<AnswerEvent> events)
+    {
+        await foreach (var answerEvent in events.ConfigureAwait(false))
+        {
+            if (answerEvent is AnswerEvent.Completed completed)
+            {
+                return completed.Result;
+            }
+        }
+
+        throw new VideoQaException(ErrorKind.Internal, "no_result", "The engine ended the request without a result.");
     }
 
     private async IAsyncEnumerable<AnswerEvent> RunAsync(
@@ -154,9 +147,9 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
             item.Dispose();
             throw error;
         }
-        catch (VideoQaException)
+        catch (Exception error)
         {
-            _metrics.RequestFinished(model.ModelId, request.Mode, "rejected", null);
+            _metrics.RequestFinished(model.ModelId, request.Mode, error is VideoQaException ? "rejected" : "failed", null);
             registration.Dispose();
             item.Dispose();
             throw;
@@ -304,8 +297,11 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                 set_num_threads(_options.TorchThreads);
             }
 
-            var directory = _options.ModelDirectory is { Length: > 0 } dir ? dir : DefaultModel.EnsureAsync().GetAwaiter().GetResult();
-            var modelId = _options.ModelId is { Length: > 0 } id ? id : Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+            var useDefault = _options.ModelDirectory is not { Length: > 0 };
+            var directory = useDefault ? DefaultModel.EnsureAsync().GetAwaiter().GetResult() : _options.ModelDirectory!;
+            var modelId = _options.ModelId is { Length: > 0 } id ? id
+                : useDefault ? DefaultModel.ModelId
+                : Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
             model = EngineModel.Load(directory, modelId, _options);
             var capacity = (double)_options.MaxBatchSize * _options.MaxTokensPerSequence;
             _metrics.ObserveKvCacheUsage(modelId, () => Volatile.Read(ref _kvUsage));
@@ -347,6 +343,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         private readonly List<Sequence> _running = [];
         private readonly EngineOptions _options = engine._options;
         private readonly EngineMetrics _metrics = engine._metrics;
+
+        private ILogger Log => engine._logger;
 
         public void Run()
         {
@@ -514,8 +512,6 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
             engine._runningCount = _running.Count;
             return true;
         }
-
-        private ILogger Log => engine._logger;
 
         /// <summary>Runs the vision tower once over every video of the batch and splits the embeddings per request.</summary>
         private Tensor?[] VisionTower(IReadOnlyList<EngineRequest> requests)

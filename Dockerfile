@@ -29,7 +29,7 @@ ENV ASPNETCORE_URLS=http://+:8080 \
     VIDEOAUTOR1_CACHE=/models/cache \
     DOTNET_gcServer=0
 VOLUME /models
-EXPOSE 8080
+EXPOSE 8080 8081
 USER 1000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s CMD curl -fsS http://localhost:8080/healthz || exit 1
 ENTRYPOINT ["dotnet", "VideoAutoR1.Service.dll"]

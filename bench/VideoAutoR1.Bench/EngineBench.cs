@@ -75,7 +75,12 @@ public static class EngineBench
         {
             Text = config.Text with
             {
-                HiddenSize = 256, IntermediateSize = 768, NumHiddenLayers = 4, NumAttentionHeads = 8, NumKeyValueHeads = 2, HeadDim = 32,
+                HiddenSize = 256,
+                IntermediateSize = 768,
+                NumHiddenLayers = 4,
+                NumAttentionHeads = 8,
+                NumKeyValueHeads = 2,
+                HeadDim = 32,
                 MropeSection = [4, 6, 6],
             },
             Vision = config.Vision with { Depth = 4, HiddenSize = 128, NumHeads = 4, IntermediateSize = 256, OutHiddenSize = 256, FullattBlockIndexes = [3] },
@@ -108,7 +113,11 @@ public static class EngineBench
     {
         var options = Options.Create(new EngineOptions
         {
-            ModelDirectory = modelDir, ModelId = "bench", MaxBatchSize = maxBatch, MaxQueueLength = 1024, MaxTokensPerSequence = 1024,
+            ModelDirectory = modelDir,
+            ModelId = "bench",
+            MaxBatchSize = maxBatch,
+            MaxQueueLength = 1024,
+            MaxTokensPerSequence = 1024,
         });
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meters = services.GetRequiredService<IMeterFactory>();

@@ -51,18 +51,38 @@ public static class ModelBench
     {
         Text = new Qwen2_5_VLTextConfig
         {
-            VocabSize = 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = 24, NumAttentionHeads = 14,
-            NumKeyValueHeads = 2, HeadDim = 64, RmsNormEps = 1e-6, RopeTheta = 1e6, MropeSection = [8, 12, 12],
+            VocabSize = 151936,
+            HiddenSize = 896,
+            IntermediateSize = 4864,
+            NumHiddenLayers = 24,
+            NumAttentionHeads = 14,
+            NumKeyValueHeads = 2,
+            HeadDim = 64,
+            RmsNormEps = 1e-6,
+            RopeTheta = 1e6,
+            MropeSection = [8, 12, 12],
             MaxPositionEmbeddings = 32768,
         },
         Vision = new Qwen2_5_VLVisionConfig
         {
-            Depth = 4, HiddenSize = 1280, NumHeads = 16, IntermediateSize = 3420, OutHiddenSize = 896, InChannels = 3,
-            PatchSize = 14, TemporalPatchSize = 2, SpatialMergeSize = 2, WindowSize = 112, FullattBlockIndexes = [3],
+            Depth = 4,
+            HiddenSize = 1280,
+            NumHeads = 16,
+            IntermediateSize = 3420,
+            OutHiddenSize = 896,
+            InChannels = 3,
+            PatchSize = 14,
+            TemporalPatchSize = 2,
+            SpatialMergeSize = 2,
+            WindowSize = 112,
+            FullattBlockIndexes = [3],
             TokensPerSecond = 2,
         },
         TieWordEmbeddings = true,
-        ImageTokenId = 151655, VideoTokenId = 151656, VisionStartTokenId = 151652, VisionEndTokenId = 151653,
+        ImageTokenId = 151655,
+        VideoTokenId = 151656,
+        VisionStartTokenId = 151652,
+        VisionEndTokenId = 151653,
         EosTokenIds = [151645, 151643],
     };
 

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using VideoAutoR1.Core;
 using VideoAutoR1.Core.Tokenization;
 

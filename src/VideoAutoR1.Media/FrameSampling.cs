@@ -102,7 +102,8 @@ public static class FrameSampler
         if (last < first)
         {
             throw new VideoQaException(ErrorKind.InvalidArgument, "video_range_empty",
-                $"start {startSeconds}s / end {endSeconds}s select no frame of a {duration:0.###} s video") { Field = "start_seconds" };
+                $"start {startSeconds}s / end {endSeconds}s select no frame of a {duration:0.###} s video")
+            { Field = "start_seconds" };
         }
 
         return (first, last);

@@ -110,7 +110,8 @@ internal sealed class VideoUrlFetcher : IDisposable
         if (allowed.Length == 0)
         {
             throw new VideoQaException(ErrorKind.SourceUnavailable, "video_url_forbidden",
-                $"'{endPoint.Host}' resolves only to private, loopback or otherwise non-public addresses") { Field = "video_url" };
+                $"'{endPoint.Host}' resolves only to private, loopback or otherwise non-public addresses")
+            { Field = "video_url" };
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -9,17 +9,38 @@ internal static class TestConfigs
     {
         Text = new Qwen2_5_VLTextConfig
         {
-            VocabSize = 50, HiddenSize = 24, IntermediateSize = 40, NumHiddenLayers = 1, NumAttentionHeads = 4,
-            NumKeyValueHeads = 2, HeadDim = 6, RmsNormEps = 1e-6, RopeTheta = 10000, MropeSection = [1, 1, 1],
+            VocabSize = 50,
+            HiddenSize = 24,
+            IntermediateSize = 40,
+            NumHiddenLayers = 1,
+            NumAttentionHeads = 4,
+            NumKeyValueHeads = 2,
+            HeadDim = 6,
+            RmsNormEps = 1e-6,
+            RopeTheta = 10000,
+            MropeSection = [1, 1, 1],
             MaxPositionEmbeddings = 256,
         },
         Vision = new Qwen2_5_VLVisionConfig
         {
-            Depth = 1, HiddenSize = 16, NumHeads = 2, IntermediateSize = 20, OutHiddenSize = 24, InChannels = 3,
-            PatchSize = 14, TemporalPatchSize = 2, SpatialMergeSize = 2, WindowSize = 56, FullattBlockIndexes = [0],
+            Depth = 1,
+            HiddenSize = 16,
+            NumHeads = 2,
+            IntermediateSize = 20,
+            OutHiddenSize = 24,
+            InChannels = 3,
+            PatchSize = 14,
+            TemporalPatchSize = 2,
+            SpatialMergeSize = 2,
+            WindowSize = 56,
+            FullattBlockIndexes = [0],
             TokensPerSecond = 2,
         },
         TieWordEmbeddings = tie,
-        ImageTokenId = 45, VideoTokenId = 46, VisionStartTokenId = 47, VisionEndTokenId = 48, EosTokenIds = [49],
+        ImageTokenId = 45,
+        VideoTokenId = 46,
+        VisionStartTokenId = 47,
+        VisionEndTokenId = 48,
+        EosTokenIds = [49],
     };
 }

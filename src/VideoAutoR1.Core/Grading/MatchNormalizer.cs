@@ -15,8 +15,16 @@ public static partial class MatchNormalizer
 
     private static readonly Dictionary<string, string> YesNo = new(StringComparer.Ordinal)
     {
-        ["yes"] = "yes", ["y"] = "yes", ["true"] = "yes", ["t"] = "yes", ["ok"] = "yes", ["okay"] = "yes",
-        ["no"] = "no", ["n"] = "no", ["false"] = "no", ["f"] = "no",
+        ["yes"] = "yes",
+        ["y"] = "yes",
+        ["true"] = "yes",
+        ["t"] = "yes",
+        ["ok"] = "yes",
+        ["okay"] = "yes",
+        ["no"] = "no",
+        ["n"] = "no",
+        ["false"] = "no",
+        ["f"] = "no",
     };
 
     public static string Normalize(string? text)

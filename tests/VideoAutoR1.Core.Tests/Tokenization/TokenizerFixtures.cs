@@ -10,9 +10,17 @@ public static class TokenizerFixtures
 
     public static QwenTokenizer Qwen => Shared.Value;
 
-    /// <summary>Lines of shared/fixtures/tokenizer/qwen-public.jsonl: text, reference ids, reference decoded text.</summary>
+    /// <summary>
+    /// Lines of every reference corpus (text, reference ids, reference decoded text): the *.jsonl files in
+    /// tests/assets/tokenizer-corpora (qwen-public.jsonl from the shared fixtures) and every file named in
+    /// VIDEOAUTOR1_TOKENIZER_CORPORA (colon-separated).
+    /// </summary>
     public static IEnumerable<object[]> PublicCorpus() =>
-        EncodeReference(Path.Combine(TestPaths.Shared, "fixtures", "tokenizer", "qwen-public.jsonl"));
+        Directory.EnumerateFiles(Path.Combine(TestPaths.RepoRoot, "tests", "assets", "tokenizer-corpora"), "*.jsonl")
+            .Order(StringComparer.Ordinal)
+            .Concat((Environment.GetEnvironmentVariable("VIDEOAUTOR1_TOKENIZER_CORPORA") ?? string.Empty)
+                .Split(':', StringSplitOptions.RemoveEmptyEntries))
+            .SelectMany(EncodeReference);
 
     /// <summary>tests/assets/hf-tokenizer-reference/encode-reference.jsonl (Hugging Face tokenizers output, see its README).</summary>
     public static IEnumerable<object[]> HuggingFaceStress() =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
+using VideoAutoR1.Engine;
 using VideoAutoR1.Model;
 using static TorchSharp.torch;
 
@@ -46,45 +47,36 @@ public static class ModelBench
         return Task.FromResult(0);
     }
 
-    /// <summary>Qwen2.5-0.5B text dimensions (tied embeddings) with the 7B vision block shape, 4 blocks deep.</summary>
-    public static Qwen2_5_VLConfig MidSizeConfig() => new()
+    /// <summary>
+    /// Qwen2.5-0.5B text dimensions (tied embeddings) with the 7B vision block shape, 4 blocks deep; vocabulary, special
+    /// ids and patch geometry as the default model's (the real Qwen tokenizer's).
+    /// </summary>
+    public static Qwen2_5_VLConfig MidSizeConfig()
     {
-        Text = new Qwen2_5_VLTextConfig
+        var small = DefaultModel.CreateConfig();
+        return small with
         {
-            VocabSize = 151936,
-            HiddenSize = 896,
-            IntermediateSize = 4864,
-            NumHiddenLayers = 24,
-            NumAttentionHeads = 14,
-            NumKeyValueHeads = 2,
-            HeadDim = 64,
-            RmsNormEps = 1e-6,
-            RopeTheta = 1e6,
-            MropeSection = [8, 12, 12],
-            MaxPositionEmbeddings = 32768,
-        },
-        Vision = new Qwen2_5_VLVisionConfig
-        {
-            Depth = 4,
-            HiddenSize = 1280,
-            NumHeads = 16,
-            IntermediateSize = 3420,
-            OutHiddenSize = 896,
-            InChannels = 3,
-            PatchSize = 14,
-            TemporalPatchSize = 2,
-            SpatialMergeSize = 2,
-            WindowSize = 112,
-            FullattBlockIndexes = [3],
-            TokensPerSecond = 2,
-        },
-        TieWordEmbeddings = true,
-        ImageTokenId = 151655,
-        VideoTokenId = 151656,
-        VisionStartTokenId = 151652,
-        VisionEndTokenId = 151653,
-        EosTokenIds = [151645, 151643],
-    };
+            Text = small.Text with
+            {
+                HiddenSize = 896,
+                IntermediateSize = 4864,
+                NumHiddenLayers = 24,
+                NumAttentionHeads = 14,
+                NumKeyValueHeads = 2,
+                HeadDim = 64,
+                MropeSection = [8, 12, 12],
+            },
+            Vision = small.Vision with
+            {
+                Depth = 4,
+                HiddenSize = 1280,
+                NumHeads = 16,
+                IntermediateSize = 3420,
+                OutHiddenSize = 896,
+                FullattBlockIndexes = [3],
+            },
+        };
+    }
 
     // Seconds per prefill (whole batch) and per decode step (whole batch), for the model and for the roofline. Model and
     // roofline alternate within each repetition so load changes on a shared machine hit both; the minimum is reported.

@@ -77,14 +77,28 @@ public static class ParityRunner
             return RopeIndexRule.Legacy;
         }
 
-        using var meta = JsonDocument.Parse(File.ReadAllText(metaPath));
-        if (!meta.RootElement.TryGetProperty("transformers_version", out var version) || version.GetString() is not { } text)
+        JsonDocument meta;
+        try
+        {
+            meta = JsonDocument.Parse(File.ReadAllText(metaPath));
+        }
+        catch (JsonException error)
+        {
+            throw ModelErrors.Input("fixture_invalid", $"{metaPath}: not valid JSON ({error.Message})");
+        }
+
+        using var _ = meta;
+        if (!meta.RootElement.TryGetProperty("transformers_version", out var version) || version.ValueKind != JsonValueKind.String)
         {
             return RopeIndexRule.Legacy;
         }
 
-        var parts = text.Split('.');
-        var major = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        var parts = version.GetString()!.Split('.');
+        if (!int.TryParse(parts[0], CultureInfo.InvariantCulture, out var major))
+        {
+            throw ModelErrors.Input("fixture_invalid", $"{metaPath}: transformers_version '{version.GetString()}' is not a version number");
+        }
+
         var minor = parts.Length > 1 && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var m) ? m : 0;
         return major > 5 || (major == 5 && minor >= 1) ? RopeIndexRule.Current : RopeIndexRule.Legacy;
     }

@@ -92,7 +92,7 @@ public sealed class ParityCommandTests
         var copy = Path.Combine(temp.Path, "tiny-a");
         CopyDirectory(Cli.TinyAFixture, copy);
         File.WriteAllText(Path.Combine(copy, "meta.json"), "{");
-        Cli.Run("parity", copy).AssertOneLineError();
+        Cli.Run("parity", copy).AssertOneLineError("fixture_invalid");
 
         File.Delete(Path.Combine(copy, "meta.json"));
         File.WriteAllBytes(Path.Combine(copy, "expected.safetensors"), [1, 2, 3]);

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace VideoAutoR1.Service.Tests;
 
 /// <summary>
-/// A real Prometheus (Debian's `prometheus`, installed by scripts/prerequisites.sh) scraping one target every second
+/// A real Prometheus (Debian's `prometheus`, installed by scripts/prerequisites.sh) scraping one target every two seconds
 /// and evaluating the repository's own rule file, with its data in a temporary folder removed on dispose.
 /// </summary>
 internal sealed class PrometheusServer : IAsyncDisposable
@@ -29,8 +29,9 @@ internal sealed class PrometheusServer : IAsyncDisposable
         var config = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
             global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
+              scrape_interval: 2s
+              scrape_timeout: 2s
+              evaluation_interval: 2s
             rule_files:
               - {RuleFile}
             scrape_configs:
@@ -88,7 +89,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
 
     public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
             try

@@ -16,8 +16,15 @@ namespace VideoAutoR1.Service.Tests;
 /// (engine counter → OpenTelemetry exporter → Prometheus → recording rule and dashboard query) and that every
 /// query in deploy/ is valid PromQL over series the service really exports.
 /// </summary>
+[Collection(PrometheusTests.Name)]
 public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server) : IClassFixture<PrometheusTests.TrainedServer>
 {
+    /// <summary>Alone: a scrape must not time out behind other servers' work, and no other engine's meters may mix in.</summary>
+    public const string Name = "prometheus";
+
+    /// <summary>Every query selects this model, as a dashboard user picking it would.</summary>
+    private const string ModelId = "prometheus-trained";
+
     private static readonly QuestionSpec Confident = new("What color is the ball?", ["red", "blue", "green", "yellow"], TaskKind.MultipleChoice);
     private static readonly QuestionSpec Thinks = new("How many people enter the room?", ["one", "two", "three", "four"], TaskKind.MultipleChoice);
 
@@ -34,16 +41,16 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
             Assert.True(await AskAsync(Thinks), "the fallback question must think");
             var expected = 2 * wave;
             await prometheus.WaitUntilAsync(
-                async () => await prometheus.ValueAsync("sum(videoautor1_a1_decisions_total)") == expected,
+                async () => await prometheus.ValueAsync($"sum(videoautor1_a1_decisions_total{{model=\"{ModelId}\"}})") == expected,
                 $"{expected} decisions scraped");
         }
 
-        Assert.Equal(2, await prometheus.ValueAsync("sum(videoautor1_a1_decisions_total{decision=\"thinking\"})"));
+        Assert.Equal(2, await prometheus.ValueAsync($"sum(videoautor1_a1_decisions_total{{decision=\"thinking\", model=\"{ModelId}\"}})"));
 
         // Over the second wave one of two decisions thought: the recording rule and the dashboard's stat say 0.5.
-        await EventuallyEqualAsync(prometheus, "sum(videoautor1:think_rate:5m)", 0.5);
+        await EventuallyEqualAsync(prometheus, $"sum(videoautor1:think_rate:5m{{model=\"{ModelId}\"}})", 0.5);
         await EventuallyEqualAsync(prometheus, DashboardQueries().First(q => q.Title == "Think rate").Expr, 0.5);
-        Assert.Equal(4, await prometheus.ValueAsync("sum(videoautor1_requests_total{outcome=\"completed\"})"));
+        Assert.Equal(4, await prometheus.ValueAsync($"sum(videoautor1_requests_total{{outcome=\"completed\", model=\"{ModelId}\"}})"));
 
         // Every dashboard query parses, and every series it names is exported (after these requests).
         var exported = (await prometheus.QueryAsync("count by (__name__) ({__name__=~\"videoautor1_.+\"})"))
@@ -110,7 +117,7 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
             {
                 var expr = target.GetProperty("expr").GetString()!
                     .Replace("$__rate_interval", "1m", StringComparison.Ordinal)
-                    .Replace("$model", ".*", StringComparison.Ordinal)
+                    .Replace("$model", ModelId, StringComparison.Ordinal)
                     .Replace("$mode", ".*", StringComparison.Ordinal);
                 yield return (panel.GetProperty("title").GetString()!, expr);
             }
@@ -156,6 +163,7 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
         {
             var settings = base.Settings();
             settings["Engine:ModelDirectory"] = _modelDirectory;
+            settings["Engine:ModelId"] = ModelId;
             return settings;
         }
 
@@ -166,3 +174,6 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
         }
     }
 }
+
+[CollectionDefinition(PrometheusTests.Name, DisableParallelization = true)]
+public sealed class PrometheusCollection;

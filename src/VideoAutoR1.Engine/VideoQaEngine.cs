@@ -435,7 +435,6 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                 {
                     engine._queue.Reader.TryRead(out _);
                     _metrics.Admitted(model.ModelId, next.Request.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
-                    next.StopQueueSpan();
                     next.Fail(next.CancellationError());
                     _metrics.RequestFinished(model.ModelId, next.Request.Mode, Outcome(next), null);
                     next.Dispose();

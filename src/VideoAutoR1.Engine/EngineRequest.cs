@@ -18,11 +18,12 @@ internal sealed class EngineRequest : IDisposable
     private bool _disposed;
 
     /// <summary>Starts the request's lifetime: the caller's token plus the deadline, both counted from arrival.</summary>
-    public EngineRequest(AnswerRequest request, ResolvedControls controls, Stopwatch clock, CancellationToken callerToken)
+    public EngineRequest(AnswerRequest request, ResolvedControls controls, Stopwatch clock, Activity? trace, CancellationToken callerToken)
     {
         Request = request;
         Controls = controls;
         Clock = clock;
+        Trace = trace;
         _callerToken = callerToken;
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         _lifetime.CancelAfter(controls.Timeout);
@@ -46,6 +47,12 @@ internal sealed class EngineRequest : IDisposable
     public double MediaSeconds { get; private set; }
 
     public double EnqueuedAt { get; set; }
+
+    /// <summary>The request's <c>videoqa.answer</c> span (null when not traced); its reader stops it.</summary>
+    public Activity? Trace { get; }
+
+    /// <summary>The <c>videoqa.queue</c> span, from enqueueing until admission or until the request leaves.</summary>
+    public Activity? QueueSpan { get; private set; }
 
     /// <summary>Unbounded so the engine thread never waits on a slow reader; at most a few events per token.</summary>
     public Channel<AnswerEvent> Events { get; } =
@@ -72,6 +79,15 @@ internal sealed class EngineRequest : IDisposable
         Video = video;
         VisualTokens = visualTokens;
         MediaSeconds = mediaSeconds;
+    }
+
+    public void StartQueueSpan() => QueueSpan = EngineTracing.StartChild(Trace, "videoqa.queue");
+
+    /// <summary>Called on admission, or when the request leaves without one.</summary>
+    public void StopQueueSpan()
+    {
+        EngineTracing.Stop(QueueSpan);
+        QueueSpan = null;
     }
 
     /// <summary>The reader left the stream early: cancel, unless the engine has already finished and disposed it.</summary>
@@ -109,6 +125,11 @@ internal sealed class EngineRequest : IDisposable
     {
         lock (_publishing)
         {
+            if (!_finished)
+            {
+                EngineTracing.Completed(Trace, result);
+            }
+
             Publish(new AnswerEvent.Completed(result));
             Finish(null);
         }
@@ -126,6 +147,7 @@ internal sealed class EngineRequest : IDisposable
         {
             _disposed = true;
             _lifetime.Dispose();
+            StopQueueSpan();
         }
     }
 
@@ -133,6 +155,12 @@ internal sealed class EngineRequest : IDisposable
     {
         lock (_publishing)
         {
+            // The span is tagged before the reader can see the end (and stop it); only the first ending counts.
+            if (error is not null && !_finished)
+            {
+                EngineTracing.Failed(Trace, error);
+            }
+
             _finished = true;
             Events.Writer.TryComplete(error);
         }

@@ -36,6 +36,9 @@ internal sealed class Sequence
 
     public double PrefillSeconds { get; init; }
 
+    /// <summary>When the prefill span ended (UTC); null when the request is not traced.</summary>
+    public DateTime? DecodeStartUtc { get; init; }
+
     public SequencePhase Phase { get; private set; } = SequencePhase.Answer1;
 
     public FinishReason? FinishReason { get; private set; }

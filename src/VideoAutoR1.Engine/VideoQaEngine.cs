@@ -122,36 +122,17 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     private async IAsyncEnumerable<AnswerEvent> RunAsync(
         AnswerRequest request, PreprocessedVideo? preprocessed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        var model = AcceptingModel();
-        var controls = ResolveControls(request);
-        RejectIfQueueFull(model, request.Mode);
-
-        // Disposed here until it is queued; from then on the engine thread disposes it when the request leaves.
-        var item = new EngineRequest(request, controls, clock, cancellationToken);
-        CancellationTokenRegistration registration = default;
+        // Stopped when the reader is done with the stream, so it covers every child span the engine records.
+        using var trace = EngineTracing.StartAnswer(request.Mode);
+        EngineRequest item;
+        CancellationTokenRegistration registration;
         try
         {
-            var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, item.Lifetime).ConfigureAwait(false);
-            PrepareInputs(model, item, video, clock.Elapsed.TotalSeconds);
-
-            // Cancellation and deadline reach the reader at once; the engine frees the slot at its next step.
-            registration = item.Lifetime.Register(() => item.Fail(item.CancellationError()));
-            Enqueue(item);
-        }
-        catch (OperationCanceledException) when (item.Lifetime.IsCancellationRequested)
-        {
-            _metrics.RequestFinished(model.ModelId, request.Mode, Outcome(item), null);
-            var error = item.CancellationError();
-            registration.Dispose();
-            item.Dispose();
-            throw error;
+            (item, registration) = await SubmitAsync(request, preprocessed, trace, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error)
         {
-            _metrics.RequestFinished(model.ModelId, request.Mode, error is VideoQaException ? "rejected" : "failed", null);
-            registration.Dispose();
-            item.Dispose();
+            EngineTracing.Failed(trace, error);
             throw;
         }
 
@@ -171,6 +152,53 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                     item.Abandon();
                 }
             }
+        }
+    }
+
+    /// <summary>Validates, preprocesses and tokenises on the caller's thread, then queues the request.</summary>
+    private async Task<(EngineRequest Item, CancellationTokenRegistration Registration)> SubmitAsync(
+        AnswerRequest request, PreprocessedVideo? preprocessed, Activity? trace, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = AcceptingModel();
+        var controls = ResolveControls(request);
+        RejectIfQueueFull(model, request.Mode);
+        if (trace is { IsAllDataRequested: true })
+        {
+            trace.SetTag("gen_ai.request.model", model.ModelId);
+        }
+
+        // Disposed here until it is queued; from then on the engine thread disposes it when the request leaves.
+        var item = new EngineRequest(request, controls, clock, trace, cancellationToken);
+        CancellationTokenRegistration registration = default;
+        var media = EngineTracing.StartChild(trace, "videoqa.media");
+        try
+        {
+            var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, item.Lifetime).ConfigureAwait(false);
+            PrepareInputs(model, item, video, clock.Elapsed.TotalSeconds);
+            EngineTracing.Stop(media);
+
+            // Cancellation and deadline reach the reader at once; the engine frees the slot at its next step.
+            registration = item.Lifetime.Register(() => item.Fail(item.CancellationError()));
+            Enqueue(item);
+            return (item, registration);
+        }
+        catch (OperationCanceledException) when (item.Lifetime.IsCancellationRequested)
+        {
+            _metrics.RequestFinished(model.ModelId, request.Mode, Outcome(item), null);
+            var error = item.CancellationError();
+            EngineTracing.StopFailed(media, error);
+            registration.Dispose();
+            item.Dispose();
+            throw error;
+        }
+        catch (Exception error)
+        {
+            _metrics.RequestFinished(model.ModelId, request.Mode, error is VideoQaException ? "rejected" : "failed", null);
+            EngineTracing.StopFailed(media, error);
+            registration.Dispose();
+            item.Dispose();
+            throw;
         }
     }
 
@@ -270,6 +298,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     private void Enqueue(EngineRequest item)
     {
         item.EnqueuedAt = item.Clock.Elapsed.TotalSeconds;
+        item.StartQueueSpan();
         if (_stopping)
         {
             throw new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.");
@@ -419,6 +448,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
 
                 engine._queue.Reader.TryRead(out _);
                 _metrics.Admitted(model.ModelId, next.Request.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
+                next.StopQueueSpan();
                 prefillTokens += next.PromptIds.Length;
                 admitted.Add(next);
             }
@@ -454,6 +484,9 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
             float[] logProbs;
             double visionSeconds, prefillSeconds;
             var admittedAt = requests.Select(r => r.Clock.Elapsed.TotalSeconds).ToArray();
+
+            // One span per request, each covering the whole batched call.
+            var spans = requests.Select(r => EngineTracing.StartChild(r.Trace, "videoqa.prefill")).ToArray();
             try
             {
                 using var scope = NewDisposeScope();
@@ -484,6 +517,11 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                     model.Cache.Release(slot);
                 }
 
+                foreach (var span in spans)
+                {
+                    EngineTracing.StopFailed(span, error);
+                }
+
                 if (requests.Count > 1)
                 {
                     Log.LogWarning(error, "Batched prefill of {Count} requests failed; retrying them one by one", requests.Count);
@@ -496,6 +534,18 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
 
             for (var i = 0; i < requests.Count; i++)
             {
+                if (spans[i] is { IsAllDataRequested: true } span)
+                {
+                    span.SetTag("videoautor1.batch.size", requests.Count);
+                    span.SetTag("gen_ai.usage.input_tokens", requests[i].PromptIds.Length);
+                    span.SetTag("videoautor1.visual_tokens", requests[i].VisualTokens);
+                }
+
+                EngineTracing.Stop(spans[i]);
+            }
+
+            for (var i = 0; i < requests.Count; i++)
+            {
                 var request = requests[i];
                 var room = _options.MaxTokensPerSequence - request.PromptIds.Length;
                 var sequence = new Sequence(request, slots[i], new IncrementalAnswerParser(model.Tokenizer), model.StopTokenIds, room)
@@ -503,6 +553,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                     QueueSeconds = admittedAt[i] - request.EnqueuedAt,
                     VisionSeconds = visionSeconds,
                     PrefillSeconds = prefillSeconds,
+                    DecodeStartUtc = spans[i] is { } span ? EngineTracing.EndTimeUtc(span) : null,
                 };
                 _running.Add(sequence);
                 _metrics.BatchChanged(model.ModelId, request.Request.Mode, +1);
@@ -627,10 +678,32 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         {
             if (_running.Remove(sequence))
             {
+                RecordDecodeSpan(sequence);
                 model.Cache.Release(sequence.Slot);
                 _metrics.BatchChanged(model.ModelId, sequence.Request.Request.Mode, -1);
                 engine._runningCount = _running.Count;
             }
+        }
+
+        /// <summary>One span for the whole decode phase, recorded after the fact: no per-step tracing cost.</summary>
+        private static void RecordDecodeSpan(Sequence sequence)
+        {
+            if (sequence.DecodeStartUtc is not { } start)
+            {
+                return;
+            }
+
+            var span = EngineTracing.StartChild(sequence.Request.Trace, "videoqa.decode", new DateTimeOffset(start));
+            if (span is { IsAllDataRequested: true })
+            {
+                span.SetTag("gen_ai.usage.output_tokens", sequence.Generated.Count);
+                if (sequence.FinishReason is { } reason)
+                {
+                    span.SetTag("videoautor1.finish_reason", EngineTracing.FinishReasonName(reason));
+                }
+            }
+
+            EngineTracing.Stop(span);
         }
 
         private void FailRequest(EngineRequest request, Exception error)

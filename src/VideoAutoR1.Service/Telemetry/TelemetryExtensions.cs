@@ -7,9 +7,6 @@ namespace VideoAutoR1.Service.Telemetry;
 
 public static class TelemetryExtensions
 {
-    /// <summary>Name of the engine's meter, and of the ActivitySource its stage spans (media, prefill, decode) use.</summary>
-    public const string EngineTelemetryName = "VideoAutoR1";
-
     /// <summary>
     /// Metrics (ASP.NET Core, Kestrel, HttpClient, runtime, engine and service meters) scraped at /metrics, traces
     /// from ASP.NET Core, HttpClient and the engine; OTLP export for both only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -24,12 +21,12 @@ public static class TelemetryExtensions
                 .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Grpc.AspNetCore.Server")
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(EngineTelemetryName, ServiceMetrics.MeterName)
+                .AddMeter(Engine.EngineMetrics.MeterName, ServiceMetrics.MeterName)
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
-                .AddSource(EngineTelemetryName));
+                .AddSource(Engine.EngineTracing.SourceName));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();

@@ -175,14 +175,17 @@ public static class EngineBench
             var slot = cache.Rent();
             try
             {
-                var logits = model.Prefill([new PrefillInput(slot, ids, embeds, model.GetRopeIndex(ids, [grid], [video.SecondPerGridT]))], cache);
+                var next = model.Prefill([new PrefillInput(slot, ids, embeds, model.GetRopeIndex(ids, [grid], [video.SecondPerGridT]))], cache)
+                    .argmax(-1).item<long>();
                 var output = new List<long>();
                 for (var i = 0; i < steps; i++)
                 {
-                    output.Add(logits.argmax(-1).item<long>());
+                    output.Add(next);
                     if (i + 1 < steps)
                     {
-                        logits = model.DecodeStep([output[^1]], [slot], cache);
+                        // One scope per step, as the engine does: a step's tensors must not pile up over a long decode.
+                        using var step = NewDisposeScope();
+                        next = model.DecodeStep([next], [slot], cache).argmax(-1).item<long>();
                     }
                 }
 

@@ -34,12 +34,7 @@ public static class EngineBench
             var config = MidSizeConfig();
             using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(config, seed: 42, new ModelLoadOptions()))
             {
-                model.Save(modelDir);
-            }
-
-            foreach (var file in Directory.EnumerateFiles(DefaultModel.TokenizerSourceDirectory))
-            {
-                File.Copy(file, Path.Combine(modelDir, Path.GetFileName(file)));
+                DefaultModel.SaveWithTokenizer(model, modelDir);
             }
 
             var video = SyntheticVideo(config);

@@ -58,15 +58,9 @@ public static class DefaultModel
                 Directory.Delete(staging, recursive: true);
             }
 
-            Directory.CreateDirectory(staging);
-            foreach (var file in Directory.EnumerateFiles(TokenizerSourceDirectory))
-            {
-                File.Copy(file, Path.Combine(staging, Path.GetFileName(file)));
-            }
-
             using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(CreateConfig(), Seed, new ModelLoadOptions()))
             {
-                model.Save(staging);
+                SaveWithTokenizer(model, staging);
             }
 
             await File.WriteAllTextAsync(
@@ -85,6 +79,19 @@ public static class DefaultModel
         finally
         {
             Creating.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes a directory the engine can serve: the model's config and weights plus the Qwen tokenizer files shipped
+    /// beside this assembly (every model built on <see cref="CreateConfig"/> shares that vocabulary).
+    /// </summary>
+    public static void SaveWithTokenizer(Qwen2_5_VLForConditionalGeneration model, string directory)
+    {
+        model.Save(directory);
+        foreach (var file in Directory.EnumerateFiles(TokenizerSourceDirectory))
+        {
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
         }
     }
 

@@ -14,12 +14,7 @@ public sealed class AskFixture : IDisposable
         ModelDirectory = _temp["tiny-model"];
         using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 3, new ModelLoadOptions()))
         {
-            model.Save(ModelDirectory);
-        }
-
-        foreach (var file in Directory.EnumerateFiles(Cli.TokenizerDirectory))
-        {
-            File.Copy(file, Path.Combine(ModelDirectory, Path.GetFileName(file)));
+            DefaultModel.SaveWithTokenizer(model, ModelDirectory);
         }
 
         VideoPath = _temp["clip.mp4"];

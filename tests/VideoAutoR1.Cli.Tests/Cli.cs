@@ -32,7 +32,7 @@ public static class Cli
 {
     public static string TokenizerCorpora => Path.Combine(AppContext.BaseDirectory, "tokenizer-corpora");
 
-    public static string TokenizerDirectory => Path.Combine(AppContext.BaseDirectory, "qwen-tokenizer");
+    public static string TokenizerDirectory => VideoAutoR1.Engine.DefaultModel.TokenizerSourceDirectory;
 
     public static string TinyAFixture => Path.Combine(AppContext.BaseDirectory, "Fixtures", "qwen2_5_vl", "tiny-a");
 

@@ -38,7 +38,7 @@ public sealed class EngineFixture : IDisposable
 
     public EngineFixture()
     {
-        TokenizerDirectory = Path.Combine(AppContext.BaseDirectory, "qwen-tokenizer");
+        TokenizerDirectory = DefaultModel.TokenizerSourceDirectory;
         Tokenizer = QwenTokenizer.Load(TokenizerDirectory);
         SmallVideoPath = MakeVideo("small.mp4", "testsrc=size=112x112:rate=10", seconds: 2);
         WideVideoPath = MakeVideo("wide.mp4", "testsrc2=size=168x112:rate=10", seconds: 3);
@@ -60,14 +60,14 @@ public sealed class EngineFixture : IDisposable
                 new TemplateExample(Unsure, SmallVideo, "\\boxed{D}<think>Unsure.</think>\\boxed{D}"),
             };
             FinalTrainingLoss = TemplateTrainer.Train(model, Tokenizer, examples, steps: 80, learningRate: 1e-2);
-            SaveWithTokenizer(model, TrainedModelDirectory);
+            DefaultModel.SaveWithTokenizer(model, TrainedModelDirectory);
         }
 
         TrainingSeconds = clock.Elapsed.TotalSeconds;
         RandomModelDirectory = Path.Combine(_root, "random");
         using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(Config, seed: 5, new ModelLoadOptions()))
         {
-            SaveWithTokenizer(model, RandomModelDirectory);
+            DefaultModel.SaveWithTokenizer(model, RandomModelDirectory);
         }
     }
 
@@ -97,15 +97,6 @@ public sealed class EngineFixture : IDisposable
     public static VideoSource Source(string path) => new VideoSource.Bytes(File.ReadAllBytes(path), Path.GetFileName(path));
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private void SaveWithTokenizer(Qwen2_5_VLForConditionalGeneration model, string directory)
-    {
-        model.Save(directory);
-        foreach (var file in Directory.EnumerateFiles(TokenizerDirectory))
-        {
-            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
-        }
-    }
 
     private string MakeVideo(string name, string source, int seconds)
     {

@@ -134,8 +134,7 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
 
         public TrainedServer()
         {
-            var tokenizerDirectory = DefaultModel.TokenizerSourceDirectory;
-            var tokenizer = QwenTokenizer.Load(tokenizerDirectory);
+            var tokenizer = QwenTokenizer.Load(DefaultModel.TokenizerSourceDirectory);
             PreprocessedVideo video;
             using (var media = new VideoPreprocessor(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MaxFrames = MediaMaxFrames })))
             {
@@ -152,11 +151,7 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
                 ],
                 steps: 80,
                 learningRate: 1e-2);
-            model.Save(_modelDirectory);
-            foreach (var file in Directory.EnumerateFiles(tokenizerDirectory))
-            {
-                File.Copy(file, Path.Combine(_modelDirectory, Path.GetFileName(file)));
-            }
+            DefaultModel.SaveWithTokenizer(model, _modelDirectory);
         }
 
         protected override IDictionary<string, string?> Settings()

@@ -68,6 +68,11 @@ public static class DeviceCheckCommand
         var t = result!.Timings;
         var decodeSeconds = t.Total - t.Queue - t.Media - t.Vision - t.Prefill;
         var decodeTokens = result.Tokens.Generated - 1;   // the first token comes out of the prefill
+        if (decodeTokens < 1)
+        {
+            throw new VideoQaException(ErrorKind.Internal, "no_decode_step", "the model ended its answer at the first token: no decode step to time");
+        }
+
         Console.WriteLine(FormattableString.Invariant($"device   {device} ({cudaDevices} CUDA device(s) visible to libtorch)"));
         Console.WriteLine(FormattableString.Invariant($"dtype    {dtype}"));
         Console.WriteLine(FormattableString.Invariant($"model    {result.ModelId}"));

@@ -16,7 +16,7 @@ public sealed class ManifestTests
     /// <summary>kubectl and node run once per overlay; each test reads its own copy.</summary>
     private static readonly ConcurrentDictionary<string, IReadOnlyList<ValidatedObject>> Rendered = new();
 
-    public static TheoryData<string> Overlays => new() { "cpu", "gpu" };
+    public static TheoryData<string> Overlays => new() { "cpu", "gpu", "gpu-model-image" };
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
@@ -90,6 +90,20 @@ public sealed class ManifestTests
         // A 7B checkpoint loads for minutes: liveness must not restart the pod before the startup probe gives up.
         var startup = container["startupProbe"]!;
         Assert.True((int)startup["periodSeconds"]! * (int)startup["failureThreshold"]! >= 600, startup.ToJsonString());
+    }
+
+    [SkippableFact]
+    public void Gpu_model_image_variant_copies_the_checkpoint_in_an_init_container_and_serves_it_read_only()
+    {
+        var rendered = Render("gpu-model-image");
+        var pod = PodSpec(rendered);
+
+        Assert.DoesNotContain(rendered, o => (string?)o["kind"] == "PersistentVolumeClaim");
+        Assert.NotNull(pod["volumes"]!.AsArray().Single(v => (string?)v!["name"] == "models")!["emptyDir"]);
+        var init = Assert.Single(pod["initContainers"]!.AsArray())!;
+        Assert.Contains(init["volumeMounts"]!.AsArray(), m => (string?)m!["name"] == "models" && m["readOnly"] is null);
+        var mount = pod["containers"]![0]!["volumeMounts"]!.AsArray().Single(m => (string?)m!["name"] == "models")!;
+        Assert.True((bool?)mount["readOnly"]);
     }
 
     [SkippableFact]

@@ -1,32 +1,56 @@
-# VideoAutoR1.Service container image.
-#   CPU (default):  docker build -t videoautor1 .
-#   GPU (CUDA):     docker build -t videoautor1:cuda --build-arg TORCH_BACKEND=cuda \
-#                     --build-arg RUNTIME_BASE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 .
-# The CUDA path selects libtorch-cuda-12.8-linux-x64 through -p:TorchBackend=cuda. That package is not served by the
-# registry of the machine this repository is developed on, so the GPU image is UNTESTED here.
-# Both bases are Ubuntu 24.04 (libstdc++ with GLIBCXX_3.4.32): the build's TorchSharp native patch stays silent there.
+# VideoAutoR1.Service container image, CPU (default) or CUDA.
+#
+#   CPU:   docker build -t videoautor1:latest .
+#   CUDA:  docker build -t videoautor1:cuda --build-arg TORCH_BACKEND=cuda .
+#   GPU host check, one command: loads the model on the GPU, answers the bundled sample clip and prints the device,
+#   the dtype and prefill/decode tokens/s (exit 1 with one line when libtorch sees no CUDA device):
+#     docker run --rm --gpus all -v /models:/models:ro videoautor1:cuda \
+#       dotnet cli/videoautor1.dll device-check --model /models/VideoAuto-R1-Qwen2.5-VL-7B
+#     (without --model it checks the small default model; --device cuda:1, --dtype float16, --tokens N also work)
+#
+# The CUDA path end to end:
+#   1. build: `dotnet publish -p:TorchBackend=cuda` references the NuGet package libtorch-cuda-12.8-linux-x64 2.10.0
+#      (libtorch 2.10 built for CUDA 12.8, with its CUDA math libraries) instead of libtorch-cpu-linux-x64; TorchSharp
+#      0.107.0 is the same managed binding for both (Directory.Packages.props, build/Torch.props).
+#   2. runtime: nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 (CUDA 12.8 user space) plus the ASP.NET Core 10 runtime
+#      copied from Microsoft's image. The host needs an NVIDIA driver new enough for CUDA 12.8 (R570+) and the NVIDIA
+#      Container Toolkit (`--gpus`, or the device plugin on Kubernetes).
+#   3. run with Engine__Device=cuda:0 and Engine__DType=bfloat16 (deploy/k8s/overlays/gpu sets both).
+# UNTESTED: the registry this repository is developed against does not serve libtorch-cuda-12.8-linux-x64, and the
+# development machine has neither a GPU nor a Docker engine, so no image has been built here and the CUDA path has
+# never run. Both bases are Ubuntu 24.04 (libstdc++ with GLIBCXX_3.4.32): the build's TorchSharp native patch stays silent.
+#
+# Ports: 8080 HTTP/1.1 (REST, SSE, OpenAI, /metrics, probes), 8081 HTTP/2 cleartext (gRPC). They come from
+# appsettings.json's Kestrel:Endpoints, which take precedence over ASPNETCORE_URLS; move them with
+# Kestrel__Endpoints__Http__Url / Kestrel__Endpoints__Grpc__Url.
 
-ARG RUNTIME_BASE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
+ARG TORCH_BACKEND=cpu
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
-ARG TORCH_BACKEND=cpu
+ARG TORCH_BACKEND
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/VideoAutoR1.Service -c Release -p:TorchBackend=${TORCH_BACKEND} -o /app \
  && dotnet publish src/VideoAutoR1.Cli -c Release -p:TorchBackend=${TORCH_BACKEND} -o /app/cli
 
-FROM ${RUNTIME_BASE} AS runtime
-ARG TORCH_BACKEND=cpu
-# ffmpeg/ffprobe decode the videos; the .NET runtime is installed on the CUDA base, which lacks it.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS runtime-cpu
+
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS runtime-cuda
+COPY --from=runtime-cpu /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
+ && apt-get update && apt-get install -y --no-install-recommends libicu74 && rm -rf /var/lib/apt/lists/*
+ENV DOTNET_ROOT=/usr/share/dotnet
+
+FROM runtime-${TORCH_BACKEND} AS runtime
+# ffmpeg/ffprobe decode the videos; curl serves the HEALTHCHECK.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl \
- && if [ "${TORCH_BACKEND}" = "cuda" ]; then apt-get install -y --no-install-recommends aspnetcore-runtime-10.0; fi \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 COPY samples ./samples
-ENV ASPNETCORE_URLS=http://+:8080 \
-    VIDEOAUTOR1_CACHE=/models/cache \
+# The default model is written under VIDEOAUTOR1_CACHE on first start when Engine:ModelDirectory is empty.
+ENV VIDEOAUTOR1_CACHE=/models/cache \
     DOTNET_gcServer=0
 VOLUME /models
 EXPOSE 8080 8081

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the service and its tests need beyond the .NET SDK, only when missing:
-# ffmpeg/ffprobe and prometheus (Debian packages) and the Node clients used by the interoperability tests (npm).
+# ffmpeg/ffprobe and prometheus (Debian packages; prometheus brings promtool) and the Node packages of the tests (npm):
+# the interoperability clients and the Kubernetes schema validator. kubectl is optional: without it the deploy tests
+# that render the kustomize overlays are skipped, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,11 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Media;
@@ -62,37 +57,14 @@ public static partial class AskCommand
             throw new CliUsageException($"model directory not found: {modelDirectory}");
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        await using var host = await EngineHost.StartAsync(new Dictionary<string, string?>
         {
             ["Engine:ModelDirectory"] = modelDirectory,
             ["Engine:MaxBatchSize"] = "1",
         });
-        builder.Services.AddVideoQaEngine(builder.Configuration);
-
-        using var host = builder.Build();
-        try
-        {
-            await host.StartAsync();
-        }
-        catch (OptionsValidationException error)
-        {
-            throw new CliUsageException(error.Message);
-        }
-
-        var engine = host.Services.GetRequiredService<VideoQaEngine>();
-        try
-        {
-            await engine.WaitUntilReadyAsync(CancellationToken.None);
-            var result = await engine.AnswerAsync(request, CancellationToken.None);
-            Console.WriteLine(JsonSerializer.Serialize(result, Json));
-            return 0;
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        var result = await host.Engine.AnswerAsync(request, CancellationToken.None);
+        Console.WriteLine(JsonSerializer.Serialize(result, Json));
+        return 0;
     }
 
     private static AnswerMode ParseMode(string? text) => text switch

@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Ru
     ["parity"] = ("compare the model with Hugging Face reference fixtures", ParityCommand.RunAsync),
     ["tokenize"] = (TokenizeCommand.Help, TokenizeCommand.RunAsync),
     ["video"] = ("preprocess (or --probe) a local video file as the model would see it", VideoCommand.RunAsync),
+    ["device-check"] = (DeviceCheckCommand.Help, DeviceCheckCommand.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
@@ -15,7 +16,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
     Console.Error.WriteLine("usage: videoautor1 <command> [options]");
     foreach (var (name, (help, _)) in commands)
     {
-        Console.Error.WriteLine($"  {name,-10} {help}");
+        Console.Error.WriteLine($"  {name,-13} {help}");
     }
 
     return 2;

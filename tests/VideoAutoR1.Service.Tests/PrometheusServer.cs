@@ -38,6 +38,9 @@ internal sealed class PrometheusServer : IAsyncDisposable
               - job_name: videoautor1
                 static_configs:
                   - targets: ["{target.Authority}"]
+                    # As a ServiceMonitor in the deployment's namespace labels its targets (job = the Service's name).
+                    labels:
+                      namespace: videoautor1
             """);
 
         var port = VideoQaServer.FreePort();

@@ -7,6 +7,7 @@ using VideoAutoR1.Engine;
 using VideoAutoR1.Engine.Tests;
 using VideoAutoR1.Media;
 using VideoAutoR1.Model;
+using YamlDotNet.RepresentationModel;
 
 namespace VideoAutoR1.Service.Tests;
 
@@ -14,7 +15,7 @@ namespace VideoAutoR1.Service.Tests;
 /// The service on a model trained in this fixture to answer one question confidently (early exit) and to think on
 /// another, scraped by a real Prometheus that evaluates the repository's rule file. Checks the think rate end to end
 /// (engine counter → OpenTelemetry exporter → Prometheus → recording rule and dashboard query) and that every
-/// query in deploy/ is valid PromQL over series the service really exports.
+/// query in deploy/ (dashboard, rules, the autoscaler's triggers) is valid PromQL over series the service really exports.
 /// </summary>
 [Collection(PrometheusTests.Name)]
 public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server) : IClassFixture<PrometheusTests.TrainedServer>
@@ -62,6 +63,14 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
             {
                 Assert.True(exported.Contains(name.Value), $"panel '{title}' reads {name.Value}, which the service does not export: {string.Join(", ", exported.Order())}");
             }
+        }
+
+        // Each autoscaler query returns the one series KEDA requires, and reads zero once every request has finished.
+        foreach (var (trigger, query) in ScalerQueries())
+        {
+            var series = await prometheus.QueryAsync(query);
+            Assert.True(series.GetArrayLength() == 1, $"ScaledObject trigger '{trigger}' `{query}` returned {series.GetArrayLength()} series: {series}");
+            Assert.Equal(0, await prometheus.ValueAsync(query));
         }
 
         // The rule file loaded and every rule evaluates without error.
@@ -121,6 +130,20 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
                     .Replace("$mode", ".*", StringComparison.Ordinal);
                 yield return (panel.GetProperty("title").GetString()!, expr);
             }
+        }
+    }
+
+    /// <summary>The Prometheus triggers of the Kubernetes ScaledObject, as KEDA runs them.</summary>
+    private static IEnumerable<(string Trigger, string Query)> ScalerQueries()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "k8s", "base", "scaledobject.yaml"))));
+        var triggers = (YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["spec"])["triggers"];
+        Assert.NotEmpty(triggers);
+        foreach (var trigger in triggers.Cast<YamlMappingNode>())
+        {
+            Assert.Equal("prometheus", trigger["type"].ToString());
+            yield return (trigger["name"].ToString(), ((YamlMappingNode)trigger["metadata"])["query"].ToString());
         }
     }
 

@@ -93,11 +93,31 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(Settings()));
 
+    // Ports come from below Linux's ephemeral range (32768-60999), so no outgoing connection of this or another
+    // process can take one between this check and Kestrel's bind, and no port is handed out twice in one process
+    // (two servers' HTTP and gRPC ports once collided when each asked the OS for "any free port").
+    private const int FirstPort = 20000;
+    private const int PortCount = 12000;
+    private static int _nextPort = Random.Shared.Next(PortCount);
+
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < PortCount; attempt++)
+        {
+            var port = FirstPort + (Interlocked.Increment(ref _nextPort) % PortCount);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use by something else on this machine: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port in {FirstPort}-{FirstPort + PortCount - 1}");
     }
 }
 

@@ -19,6 +19,74 @@ internal static class ConfigJson
         }
     }
 
+    /// <summary>The text and path of <c>config.json</c> in a model directory.</summary>
+    public static (string Json, string Path) ReadModelConfig(string modelDir)
+    {
+        var path = Path.Combine(modelDir, Qwen2_5_VLConfig.FileName);
+        if (!File.Exists(path))
+        {
+            throw ModelErrors.Model(ModelErrors.ConfigMissing, $"no {Qwen2_5_VLConfig.FileName} in model directory '{modelDir}'");
+        }
+
+        return (File.ReadAllText(path), path);
+    }
+
+    /// <summary><paramref name="eos"/> followed by <c>generation_config.json</c>'s end-of-sequence ids, without repeats.</summary>
+    public static long[] WithGenerationEos(string modelDir, IReadOnlyList<long> eos)
+    {
+        var path = Path.Combine(modelDir, Qwen2_5_VLConfig.GenerationConfigFileName);
+        var more = File.Exists(path) ? ReadIdList(ParseObject(File.ReadAllText(path), path), "eos_token_id", path) : [];
+        return eos.Concat(more).Distinct().ToArray();
+    }
+
+    /// <summary>Fields both families keep at the top level (some also under <c>text_config</c>).</summary>
+    public static SpecialIds ReadSpecialIds(ConfigReader reader, JsonObject root, JsonObject text, string textPath, string source)
+    {
+        var nested = !ReferenceEquals(root, text);
+        var tie = root["tie_word_embeddings"] is not null
+            ? reader.Bool(root, "tie_word_embeddings")
+            : text["tie_word_embeddings"] is not null && reader.Bool(text, textPath + "tie_word_embeddings");
+        var eos = ReadIdList(root, "eos_token_id", source).Concat(nested ? ReadIdList(text, "eos_token_id", source) : []);
+        return new SpecialIds(
+            tie,
+            reader.Long(root, "image_token_id"),
+            reader.Long(root, "video_token_id"),
+            reader.Long(root, "vision_start_token_id"),
+            reader.Long(root, "vision_end_token_id"),
+            eos.Distinct().ToArray(),
+            reader.OptionalLong(root, "bos_token_id") ?? reader.OptionalLong(text, textPath + "bos_token_id"),
+            reader.OptionalLong(root, "pad_token_id") ?? reader.OptionalLong(text, textPath + "pad_token_id"));
+    }
+
+    /// <summary>A config.json with the two sub-configs and the top-level fields, indented.</summary>
+    public static string WriteRoot(string architecture, string modelType, JsonObject text, JsonObject vision, SpecialIds ids)
+    {
+        var root = new JsonObject
+        {
+            ["architectures"] = new JsonArray(architecture),
+            ["model_type"] = modelType,
+            ["text_config"] = text,
+            ["vision_config"] = vision,
+            ["tie_word_embeddings"] = ids.TieWordEmbeddings,
+            ["image_token_id"] = ids.Image,
+            ["video_token_id"] = ids.Video,
+            ["vision_start_token_id"] = ids.VisionStart,
+            ["vision_end_token_id"] = ids.VisionEnd,
+            ["eos_token_id"] = ids.Eos.Count == 1 ? ids.Eos[0] : new JsonArray(ids.Eos.Select(v => (JsonNode)v).ToArray()),
+        };
+        if (ids.Bos is { } bos)
+        {
+            root["bos_token_id"] = bos;
+        }
+
+        if (ids.Pad is { } pad)
+        {
+            root["pad_token_id"] = pad;
+        }
+
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
     public static IEnumerable<long> ReadIdList(JsonObject node, string name, string source)
     {
         var reader = new ConfigReader(source);
@@ -30,6 +98,10 @@ internal static class ConfigJson
         };
     }
 }
+
+/// <summary>The special-token fields of a config.json.</summary>
+internal sealed record SpecialIds(
+    bool TieWordEmbeddings, long Image, long Video, long VisionStart, long VisionEnd, IReadOnlyList<long> Eos, long? Bos, long? Pad);
 
 /// <summary>Typed field access whose errors carry the file and the JSON path of the field.</summary>
 internal sealed class ConfigReader(string source)

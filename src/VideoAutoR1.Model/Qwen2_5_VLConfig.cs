@@ -83,22 +83,9 @@ public sealed record Qwen2_5_VLConfig
 
     public static Qwen2_5_VLConfig Load(string modelDir)
     {
-        var path = Path.Combine(modelDir, FileName);
-        if (!File.Exists(path))
-        {
-            throw ModelErrors.Model(ModelErrors.ConfigMissing, $"no {FileName} in model directory '{modelDir}'");
-        }
-
-        var config = Parse(File.ReadAllText(path), path);
-        var generationPath = Path.Combine(modelDir, GenerationConfigFileName);
-        if (File.Exists(generationPath))
-        {
-            var generation = ConfigJson.ParseObject(File.ReadAllText(generationPath), generationPath);
-            var eos = config.EosTokenIds.Concat(ConfigJson.ReadIdList(generation, "eos_token_id", generationPath)).Distinct().ToArray();
-            config = config with { EosTokenIds = eos };
-        }
-
-        return config;
+        var (json, path) = ConfigJson.ReadModelConfig(modelDir);
+        var config = Parse(json, path);
+        return config with { EosTokenIds = ConfigJson.WithGenerationEos(modelDir, config.EosTokenIds) };
     }
 
     /// <summary>Parses the text of a config.json; <paramref name="source"/> names the file in errors.</summary>
@@ -115,23 +102,19 @@ public sealed record Qwen2_5_VLConfig
         var textConfig = ReadText(reader, text, textPath);
         var visionConfig = ReadVision(reader, vision);
 
-        var tie = root["tie_word_embeddings"] is not null
-            ? reader.Bool(root, "tie_word_embeddings")
-            : text["tie_word_embeddings"] is not null && reader.Bool(text, textPath + "tie_word_embeddings");
-
-        var eos = ConfigJson.ReadIdList(root, "eos_token_id", source).Concat(nested ? ConfigJson.ReadIdList(text, "eos_token_id", source) : []);
+        var ids = ConfigJson.ReadSpecialIds(reader, root, text, textPath, source);
         return new Qwen2_5_VLConfig
         {
             Text = textConfig,
             Vision = visionConfig,
-            TieWordEmbeddings = tie,
-            ImageTokenId = reader.Long(root, "image_token_id"),
-            VideoTokenId = reader.Long(root, "video_token_id"),
-            VisionStartTokenId = reader.Long(root, "vision_start_token_id"),
-            VisionEndTokenId = reader.Long(root, "vision_end_token_id"),
-            EosTokenIds = eos.Distinct().ToArray(),
-            BosTokenId = reader.OptionalLong(root, "bos_token_id") ?? reader.OptionalLong(text, textPath + "bos_token_id"),
-            PadTokenId = reader.OptionalLong(root, "pad_token_id") ?? reader.OptionalLong(text, textPath + "pad_token_id"),
+            TieWordEmbeddings = ids.TieWordEmbeddings,
+            ImageTokenId = ids.Image,
+            VideoTokenId = ids.Video,
+            VisionStartTokenId = ids.VisionStart,
+            VisionEndTokenId = ids.VisionEnd,
+            EosTokenIds = ids.Eos,
+            BosTokenId = ids.Bos,
+            PadTokenId = ids.Pad,
         };
     }
 
@@ -176,30 +159,8 @@ public sealed record Qwen2_5_VLConfig
             ["fullatt_block_indexes"] = new JsonArray(Vision.FullattBlockIndexes.Select(v => (JsonNode)v).ToArray()),
             ["tokens_per_second"] = Vision.TokensPerSecond,
         };
-        var root = new JsonObject
-        {
-            ["architectures"] = new JsonArray("Qwen2_5_VLForConditionalGeneration"),
-            ["model_type"] = "qwen2_5_vl",
-            ["text_config"] = text,
-            ["vision_config"] = vision,
-            ["tie_word_embeddings"] = TieWordEmbeddings,
-            ["image_token_id"] = ImageTokenId,
-            ["video_token_id"] = VideoTokenId,
-            ["vision_start_token_id"] = VisionStartTokenId,
-            ["vision_end_token_id"] = VisionEndTokenId,
-            ["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(v => (JsonNode)v).ToArray()),
-        };
-        if (BosTokenId is { } bos)
-        {
-            root["bos_token_id"] = bos;
-        }
-
-        if (PadTokenId is { } pad)
-        {
-            root["pad_token_id"] = pad;
-        }
-
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var ids = new SpecialIds(TieWordEmbeddings, ImageTokenId, VideoTokenId, VisionStartTokenId, VisionEndTokenId, EosTokenIds, BosTokenId, PadTokenId);
+        return ConfigJson.WriteRoot(nameof(Qwen2_5_VLForConditionalGeneration), "qwen2_5_vl", text, vision, ids);
     }
 
     internal static Qwen2_5_VLTextConfig ReadText(ConfigReader reader, JsonObject text, string path)

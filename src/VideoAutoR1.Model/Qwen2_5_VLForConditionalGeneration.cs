@@ -57,17 +57,9 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
         var shapes = ParameterShapes(config);
         checkpoint.Validate(shapes, config.TieWordEmbeddings);
 
-        var result = new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device)));
-        try
-        {
-            ModelPlumbing.LoadWeights(result, checkpoint, shapes, name => name, config.TieWordEmbeddings);
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        return ModelPlumbing.Materialise(
+            new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device))),
+            model => ModelPlumbing.LoadWeights(model, checkpoint, shapes, name => name, config.TieWordEmbeddings));
     }
 
     /// <summary>
@@ -77,17 +69,9 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
     public static Qwen2_5_VLForConditionalGeneration CreateRandom(Qwen2_5_VLConfig config, long seed, ModelLoadOptions options)
     {
         options.Validate();
-        var result = new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device)));
-        try
-        {
-            ModelPlumbing.InitRandom(result, seed);
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        return ModelPlumbing.Materialise(
+            new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device))),
+            model => ModelPlumbing.InitRandom(model, seed));
     }
 
     /// <summary>Expected parameter names (Hub names) and shapes for a config, computed on the meta device.</summary>
@@ -155,61 +139,25 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
     /// Batched prefill: appends each sequence to its slot (right-padded to the longest, masked per row) and returns
     /// the last-position logits [B, V] float32.
     /// </summary>
-    public Tensor Prefill(IReadOnlyList<PrefillInput> batch, KvCachePool cache)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var (inputIds, positions, slots, lengths) = ModelPlumbing.PackPrefill(batch, cache, DType, _device);
-        var embeds = model.EmbedTokens.forward(inputIds);
-        for (var b = 0; b < batch.Count; b++)
-        {
-            ModelPlumbing.ScatterRows(embeds[b], inputIds[b], Config.VideoTokenId, batch[b].VideoEmbeds, $" (prefill row {b})");
-        }
-
-        var step = new CachedStep(cache, slots, slots.Select(cache.Length).ToArray(), lengths, _device);
-        try
-        {
-            var mask = step.Mask(inputIds.shape[1], DType, _device);
-            var hidden = model.Forward(embeds, positions, mask, step);
-            var logits = LmHead(ModelPlumbing.LastRows(hidden, lengths)).to(ScalarType.Float32);
-            for (var b = 0; b < batch.Count; b++)
+    public Tensor Prefill(IReadOnlyList<PrefillInput> batch, KvCachePool cache) =>
+        ModelPlumbing.Prefill(batch, cache, DType, _device,
+            ids =>
             {
-                cache.Advance(slots[b], lengths[b], batch[b].Positions.RopeDelta);
-            }
+                var embeds = model.EmbedTokens.forward(ids);
+                for (var b = 0; b < batch.Count; b++)
+                {
+                    ModelPlumbing.ScatterRows(embeds[b], ids[b], Config.VideoTokenId, batch[b].VideoEmbeds, $" (prefill row {b})");
+                }
 
-            return logits.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            step.Dispose();
-        }
-    }
+                return (embeds, 0);
+            },
+            (embeds, positions, mask, step, _) => model.Forward(embeds, positions, mask, step),
+            LmHead);
 
     /// <summary>One token per slot, each at position Length(slot) + RopeDelta(slot) on all three rows; logits [B, V] float32.</summary>
-    public Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var (past, positions) = ModelPlumbing.PackDecode(tokenIds, slots, cache, DType, _device);
-        var embeds = model.EmbedTokens.forward(tensor(tokenIds, [tokenIds.Length, 1], device: _device));
-        var step = new CachedStep(cache, slots, past, Enumerable.Repeat(1, slots.Length).ToArray(), _device);
-        try
-        {
-            var mask = step.Mask(1, DType, _device);
-            var hidden = model.Forward(embeds, positions, mask, step);
-            var logits = LmHead(hidden.squeeze(1)).to(ScalarType.Float32);
-            foreach (var slot in slots)
-            {
-                cache.Advance(slot, 1, ropeDelta: null);
-            }
-
-            return logits.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            step.Dispose();
-        }
-    }
+    public Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache) =>
+        ModelPlumbing.DecodeStep(tokenIds, slots, cache, DType, _device, model.EmbedTokens.forward,
+            (embeds, positions, mask, step) => model.Forward(embeds, positions, mask, step), LmHead);
 
     /// <summary>
     /// Full forward without a cache (autograd-capable): inputIds [B, L], positionIds [3, B, L], attentionMask [B, L]

@@ -65,22 +65,9 @@ public sealed record Qwen3VLConfig
 
     public static Qwen3VLConfig Load(string modelDir)
     {
-        var path = Path.Combine(modelDir, Qwen2_5_VLConfig.FileName);
-        if (!File.Exists(path))
-        {
-            throw ModelErrors.Model(ModelErrors.ConfigMissing, $"no {Qwen2_5_VLConfig.FileName} in model directory '{modelDir}'");
-        }
-
-        var config = Parse(File.ReadAllText(path), path);
-        var generationPath = Path.Combine(modelDir, Qwen2_5_VLConfig.GenerationConfigFileName);
-        if (File.Exists(generationPath))
-        {
-            var generation = ConfigJson.ParseObject(File.ReadAllText(generationPath), generationPath);
-            var eos = config.EosTokenIds.Concat(ConfigJson.ReadIdList(generation, "eos_token_id", generationPath)).Distinct().ToArray();
-            config = config with { EosTokenIds = eos };
-        }
-
-        return config;
+        var (json, path) = ConfigJson.ReadModelConfig(modelDir);
+        var config = Parse(json, path);
+        return config with { EosTokenIds = ConfigJson.WithGenerationEos(modelDir, config.EosTokenIds) };
     }
 
     public static Qwen3VLConfig Parse(string json, string source = Qwen2_5_VLConfig.FileName)
@@ -91,10 +78,7 @@ public sealed record Qwen3VLConfig
         var vision = root["vision_config"] as JsonObject ?? throw reader.Invalid("vision_config", "is missing or not an object");
         const string t = "text_config.";
         var textConfig = Qwen2_5_VLConfig.ReadText(reader, text, t);
-        var tie = root["tie_word_embeddings"] is not null
-            ? reader.Bool(root, "tie_word_embeddings")
-            : text["tie_word_embeddings"] is not null && reader.Bool(text, t + "tie_word_embeddings");
-        var eos = ConfigJson.ReadIdList(root, "eos_token_id", source).Concat(ConfigJson.ReadIdList(text, "eos_token_id", source));
+        var ids = ConfigJson.ReadSpecialIds(reader, root, text, t, source);
         var visionConfig = ReadVision(reader, vision);
         if (visionConfig.DeepstackVisualIndexes.Length > textConfig.NumHiddenLayers)
         {
@@ -112,14 +96,14 @@ public sealed record Qwen3VLConfig
             Text = textConfig,
             Vision = visionConfig,
             AttentionBias = text["attention_bias"] is not null && reader.Bool(text, t + "attention_bias"),
-            TieWordEmbeddings = tie,
-            ImageTokenId = reader.Long(root, "image_token_id"),
-            VideoTokenId = reader.Long(root, "video_token_id"),
-            VisionStartTokenId = reader.Long(root, "vision_start_token_id"),
-            VisionEndTokenId = reader.Long(root, "vision_end_token_id"),
-            EosTokenIds = eos.Distinct().ToArray(),
-            BosTokenId = reader.OptionalLong(root, "bos_token_id") ?? reader.OptionalLong(text, t + "bos_token_id"),
-            PadTokenId = reader.OptionalLong(root, "pad_token_id") ?? reader.OptionalLong(text, t + "pad_token_id"),
+            TieWordEmbeddings = ids.TieWordEmbeddings,
+            ImageTokenId = ids.Image,
+            VideoTokenId = ids.Video,
+            VisionStartTokenId = ids.VisionStart,
+            VisionEndTokenId = ids.VisionEnd,
+            EosTokenIds = ids.Eos,
+            BosTokenId = ids.Bos,
+            PadTokenId = ids.Pad,
         };
     }
 
@@ -165,30 +149,8 @@ public sealed record Qwen3VLConfig
             ["num_position_embeddings"] = Vision.NumPositionEmbeddings,
             ["deepstack_visual_indexes"] = Ints(Vision.DeepstackVisualIndexes),
         };
-        var root = new JsonObject
-        {
-            ["architectures"] = new JsonArray(Architecture),
-            ["model_type"] = ModelType,
-            ["text_config"] = text,
-            ["vision_config"] = vision,
-            ["tie_word_embeddings"] = TieWordEmbeddings,
-            ["image_token_id"] = ImageTokenId,
-            ["video_token_id"] = VideoTokenId,
-            ["vision_start_token_id"] = VisionStartTokenId,
-            ["vision_end_token_id"] = VisionEndTokenId,
-            ["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(v => (JsonNode)v).ToArray()),
-        };
-        if (BosTokenId is { } bos)
-        {
-            root["bos_token_id"] = bos;
-        }
-
-        if (PadTokenId is { } pad)
-        {
-            root["pad_token_id"] = pad;
-        }
-
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var ids = new SpecialIds(TieWordEmbeddings, ImageTokenId, VideoTokenId, VisionStartTokenId, VisionEndTokenId, EosTokenIds, BosTokenId, PadTokenId);
+        return ConfigJson.WriteRoot(Architecture, ModelType, text, vision, ids);
     }
 
     private static Qwen3VLVisionConfig ReadVision(ConfigReader reader, JsonObject vision)

@@ -76,34 +76,18 @@ public sealed class Qwen3VLForConditionalGeneration : nn.Module, IVideoLanguageM
 
         // The index keys tensors by Qwen2.5-VL Hub names; Qwen3-VL stores model.language_model.* / model.visual.*.
         checkpoint.Validate(shapes.Select(s => (CheckpointIndex.ToHubName(s.Name), s.Shape)).ToList(), config.TieWordEmbeddings);
-        var result = new Qwen3VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device)));
-        try
-        {
-            ModelPlumbing.LoadWeights(result, checkpoint, shapes, CheckpointIndex.ToHubName, config.TieWordEmbeddings);
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        return ModelPlumbing.Materialise(
+            new Qwen3VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device))),
+            model => ModelPlumbing.LoadWeights(model, checkpoint, shapes, CheckpointIndex.ToHubName, config.TieWordEmbeddings));
     }
 
     /// <summary>Seeded random weights (weights N(0, 0.02), biases 0, norm weights 1), for tests and benchmarks.</summary>
     public static Qwen3VLForConditionalGeneration CreateRandom(Qwen3VLConfig config, long seed, ModelLoadOptions options)
     {
         options.Validate();
-        var result = new Qwen3VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device)));
-        try
-        {
-            ModelPlumbing.InitRandom(result, seed);
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        return ModelPlumbing.Materialise(
+            new Qwen3VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device))),
+            model => ModelPlumbing.InitRandom(model, seed));
     }
 
     /// <summary>Parameter names (as stored in Qwen3-VL checkpoints) and shapes for a config, computed on the meta device.</summary>
@@ -139,64 +123,28 @@ public sealed class Qwen3VLForConditionalGeneration : nn.Module, IVideoLanguageM
         [("vision.cu_seqlens", Qwen3VLVisionLayout.Build(Config.Vision, grids).CuSeqlens)];
 
     /// <summary>Batched prefill into the slots (right-padded, masked per row); returns last-position logits [B, V] float32.</summary>
-    public Tensor Prefill(IReadOnlyList<PrefillInput> batch, KvCachePool cache)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var (inputIds, positions, slots, lengths) = ModelPlumbing.PackPrefill(batch, cache, DType, _device);
-        var embeds = model.LanguageModel.EmbedTokens.forward(inputIds);
-        var deepstack = batch.Any(p => p.VideoEmbeds is not null)
-            ? Enumerable.Range(0, DeepstackCount).Select(_ => zeros_like(embeds)).ToArray()
-            : null;
-        for (var b = 0; b < batch.Count; b++)
-        {
-            Scatter(embeds[b], deepstack?.Select(d => d[b]).ToArray(), inputIds[b], batch[b].VideoEmbeds, $" (prefill row {b})");
-        }
-
-        var step = new CachedStep(cache, slots, slots.Select(cache.Length).ToArray(), lengths, _device);
-        try
-        {
-            var mask = step.Mask(inputIds.shape[1], DType, _device);
-            var hidden = model.LanguageModel.Forward(embeds, positions, mask, step, Deepstack(deepstack));
-            var logits = LmHead(ModelPlumbing.LastRows(hidden, lengths)).to(ScalarType.Float32);
-            for (var b = 0; b < batch.Count; b++)
+    public Tensor Prefill(IReadOnlyList<PrefillInput> batch, KvCachePool cache) =>
+        ModelPlumbing.Prefill(batch, cache, DType, _device,
+            ids =>
             {
-                cache.Advance(slots[b], lengths[b], batch[b].Positions.RopeDelta);
-            }
+                var embeds = model.LanguageModel.EmbedTokens.forward(ids);
+                var deepstack = batch.Any(p => p.VideoEmbeds is not null)
+                    ? Enumerable.Range(0, DeepstackCount).Select(_ => zeros_like(embeds)).ToArray()
+                    : null;
+                for (var b = 0; b < batch.Count; b++)
+                {
+                    Scatter(embeds[b], deepstack?.Select(d => d[b]).ToArray(), ids[b], batch[b].VideoEmbeds, $" (prefill row {b})");
+                }
 
-            return logits.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            step.Dispose();
-        }
-    }
+                return (embeds, Deepstack(deepstack));
+            },
+            (embeds, positions, mask, step, deepstack) => model.LanguageModel.Forward(embeds, positions, mask, step, deepstack),
+            LmHead);
 
     /// <summary>One token per slot at Length(slot) + RopeDelta(slot) on all three rows; logits [B, V] float32.</summary>
-    public Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var (past, positions) = ModelPlumbing.PackDecode(tokenIds, slots, cache, DType, _device);
-        var embeds = model.LanguageModel.EmbedTokens.forward(tensor(tokenIds, [tokenIds.Length, 1], device: _device));
-        var step = new CachedStep(cache, slots, past, Enumerable.Repeat(1, slots.Length).ToArray(), _device);
-        try
-        {
-            var mask = step.Mask(1, DType, _device);
-            var hidden = model.LanguageModel.Forward(embeds, positions, mask, step, deepstack: null);
-            var logits = LmHead(hidden.squeeze(1)).to(ScalarType.Float32);
-            foreach (var slot in slots)
-            {
-                cache.Advance(slot, 1, ropeDelta: null);
-            }
-
-            return logits.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            step.Dispose();
-        }
-    }
+    public Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache) =>
+        ModelPlumbing.DecodeStep(tokenIds, slots, cache, DType, _device, model.LanguageModel.EmbedTokens.forward,
+            (embeds, positions, mask, step) => model.LanguageModel.Forward(embeds, positions, mask, step, deepstack: null), LmHead);
 
     /// <summary>
     /// Full forward without a cache (autograd-capable): inputIds [B, L], positionIds [3, B, L], attentionMask [B, L],

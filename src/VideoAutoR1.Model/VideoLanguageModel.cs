@@ -109,7 +109,7 @@ public static class VideoLanguageModels
 internal static class ModelPlumbing
 {
     /// <summary>Validates a prefill batch and packs it: ids [B, Lmax] right-padded, positions [3, B, Lmax], lengths.</summary>
-    public static (Tensor Ids, Tensor Positions, int[] Slots, int[] Lengths) PackPrefill(
+    private static (Tensor Ids, Tensor Positions, int[] Slots, int[] Lengths) PackPrefill(
         IReadOnlyList<PrefillInput> batch, KvCachePool cache, ScalarType dtype, Device device)
     {
         ArgumentOutOfRangeException.ThrowIfZero(batch.Count);
@@ -150,15 +150,94 @@ internal static class ModelPlumbing
             tensor(positions, [3, batch.Count, maxLength], device: device), slots, lengths);
     }
 
+    /// <summary>
+    /// A batched prefill: packs the rows, builds the embeddings (<paramref name="inputs"/> scatters each row's video
+    /// features and returns what the decoder needs besides), runs the decoder over the slots and returns the
+    /// last-position logits [B, V] float32.
+    /// </summary>
+    public static Tensor Prefill<TExtra>(
+        IReadOnlyList<PrefillInput> batch, KvCachePool cache, ScalarType dtype, Device device,
+        Func<Tensor, (Tensor Embeds, TExtra Extra)> inputs,
+        Func<Tensor, Tensor, Tensor, CachedStep, TExtra, Tensor> decoder,
+        Func<Tensor, Tensor> head)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (inputIds, positions, slots, lengths) = PackPrefill(batch, cache, dtype, device);
+        var (embeds, extra) = inputs(inputIds);
+        var step = new CachedStep(cache, slots, slots.Select(cache.Length).ToArray(), lengths, device);
+        try
+        {
+            var mask = step.Mask(inputIds.shape[1], dtype, device);
+            var hidden = decoder(embeds, positions, mask, step, extra);
+            var logits = head(LastRows(hidden, lengths)).to(ScalarType.Float32);
+            for (var b = 0; b < batch.Count; b++)
+            {
+                cache.Advance(slots[b], lengths[b], batch[b].Positions.RopeDelta);
+            }
+
+            return logits.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            step.Dispose();
+        }
+    }
+
+    /// <summary>One token per slot at Length(slot) + RopeDelta(slot) on all three rows; logits [B, V] float32.</summary>
+    public static Tensor DecodeStep(
+        long[] tokenIds, int[] slots, KvCachePool cache, ScalarType dtype, Device device,
+        Func<Tensor, Tensor> embed,
+        Func<Tensor, Tensor, Tensor, CachedStep, Tensor> decoder,
+        Func<Tensor, Tensor> head)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (past, positions) = PackDecode(tokenIds, slots, cache, dtype, device);
+        var embeds = embed(tensor(tokenIds, [tokenIds.Length, 1], device: device));
+        var step = new CachedStep(cache, slots, past, Enumerable.Repeat(1, slots.Length).ToArray(), device);
+        try
+        {
+            var mask = step.Mask(1, dtype, device);
+            var logits = head(decoder(embeds, positions, mask, step).squeeze(1)).to(ScalarType.Float32);
+            foreach (var slot in slots)
+            {
+                cache.Advance(slot, 1, ropeDelta: null);
+            }
+
+            return logits.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            step.Dispose();
+        }
+    }
+
+    /// <summary>Returns <paramref name="module"/> after <paramref name="fill"/> ran on it, or disposes it if that throws.</summary>
+    public static T Materialise<T>(T module, Action<T> fill)
+        where T : nn.Module
+    {
+        try
+        {
+            fill(module);
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Hidden states at each row's last real position: [B, L, D] → [B, D].</summary>
-    public static Tensor LastRows(Tensor hidden, int[] lengths)
+    private static Tensor LastRows(Tensor hidden, int[] lengths)
     {
         using var last = tensor(lengths.Select(l => (long)l - 1).ToArray(), device: hidden.device);
         return hidden.gather(1, last.view(-1, 1, 1).expand(-1, 1, hidden.shape[2])).squeeze(1);
     }
 
     /// <summary>Validates a decode step; returns each slot's cached length and its position tensor [3, B, 1].</summary>
-    public static (int[] Past, Tensor Positions) PackDecode(long[] tokenIds, int[] slots, KvCachePool cache, ScalarType dtype, Device device)
+    private static (int[] Past, Tensor Positions) PackDecode(long[] tokenIds, int[] slots, KvCachePool cache, ScalarType dtype, Device device)
     {
         if (tokenIds.Length != slots.Length || slots.Length == 0)
         {

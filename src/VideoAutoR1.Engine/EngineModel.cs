@@ -1,6 +1,6 @@
 using VideoAutoR1.Core.Prompting;
-using VideoAutoR1.Media;
 using VideoAutoR1.Core.Tokenization;
+using VideoAutoR1.Media;
 using VideoAutoR1.Model;
 using static TorchSharp.torch;
 

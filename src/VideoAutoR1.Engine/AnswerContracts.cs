@@ -91,7 +91,8 @@ public abstract record AnswerEvent
 }
 
 /// <summary>Engine lifecycle as health checks see it, readable without touching the engine thread.</summary>
-public sealed record EngineStatus(bool Ready, string ModelId, DateTimeOffset LastLoopBeat, int QueueDepth, int RunningSequences);
+/// <param name="Architecture">The served checkpoint's architecture (config.json), e.g. Qwen3VLForConditionalGeneration; empty while loading.</param>
+public sealed record EngineStatus(bool Ready, string ModelId, DateTimeOffset LastLoopBeat, int QueueDepth, int RunningSequences, string Architecture = "");
 
 /// <summary>What the API layers call. Failures are <see cref="VideoQaException"/>s (Overloaded carries RetryAfter).</summary>
 public interface IVideoQaEngine

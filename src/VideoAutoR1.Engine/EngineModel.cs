@@ -1,5 +1,6 @@
 using VideoAutoR1.Core.Prompting;
 using VideoAutoR1.Core.Tokenization;
+using VideoAutoR1.Media;
 using VideoAutoR1.Model;
 using static TorchSharp.torch;
 
@@ -13,33 +14,32 @@ internal sealed class EngineModel : IDisposable
 {
     private EngineModel(
         string modelId,
-        Qwen2_5_VLConfig config,
         QwenTokenizer tokenizer,
-        Qwen2_5_VLForConditionalGeneration model,
+        IVideoLanguageModel model,
         KvCachePool cache,
+        VisionPreprocessing preprocessing,
         ScalarType dtype,
         Device device)
     {
         ModelId = modelId;
-        Config = config;
         Tokenizer = tokenizer;
         Model = model;
         Cache = cache;
         DType = dtype;
         Device = device;
         Prompts = new PromptBuilder(new PromptOptions());
-        StopTokenIds = config.EosTokenIds.Append(tokenizer.Special.ImEnd).Append(tokenizer.Special.EndOfText).ToHashSet();
+        Preprocessing = preprocessing;
+        StopTokenIds = model.EosTokenIds.Append(tokenizer.Special.ImEnd).Append(tokenizer.Special.EndOfText).ToHashSet();
     }
 
     public string ModelId { get; }
-
-    public Qwen2_5_VLConfig Config { get; }
 
     public QwenTokenizer Tokenizer { get; }
 
     public PromptBuilder Prompts { get; }
 
-    public Qwen2_5_VLForConditionalGeneration Model { get; }
+    /// <summary>Qwen2.5-VL or Qwen3-VL, as the directory's config.json says.</summary>
+    public IVideoLanguageModel Model { get; }
 
     public KvCachePool Cache { get; }
 
@@ -55,22 +55,54 @@ internal sealed class EngineModel : IDisposable
     {
         var dtype = ParseDType(options.DType);
         var device = new Device(options.Device);
-        var config = Qwen2_5_VLConfig.Load(modelDirectory);
         var tokenizer = QwenTokenizer.Load(modelDirectory);
-        if (tokenizer.VocabularySize > config.VocabSize)
+        var model = VideoLanguageModels.Load(modelDirectory, new ModelLoadOptions(dtype, options.Device));
+        try
         {
-            throw ModelErrors.Model(
-                ModelErrors.ConfigInvalid,
-                $"tokenizer has {tokenizer.VocabularySize} ids but the model's vocab_size is {config.VocabSize}");
-        }
+            if (tokenizer.VocabularySize > model.Text.VocabSize)
+            {
+                throw ModelErrors.Model(
+                    ModelErrors.ConfigInvalid,
+                    $"tokenizer has {tokenizer.VocabularySize} ids but the model's vocab_size is {model.Text.VocabSize}");
+            }
 
-        var model = Qwen2_5_VLForConditionalGeneration.Load(modelDirectory, new ModelLoadOptions(dtype, options.Device));
-        var cache = new KvCachePool(config, options.MaxBatchSize, options.MaxTokensPerSequence, dtype, options.Device);
-        return new EngineModel(modelId, config, tokenizer, model, cache, dtype, device);
+            var cache = new KvCachePool(model.Text, options.MaxBatchSize, options.MaxTokensPerSequence, dtype, options.Device);
+            var family = model.Architecture == Qwen3VLConfig.Architecture ? VideoProcessorKind.Qwen3VL : VideoProcessorKind.Qwen2VL;
+            var preprocessing = VisionPreprocessing.Load(modelDirectory, family);
+            if ((preprocessing.PatchSize, preprocessing.TemporalPatchSize, 3) != model.PatchGeometry || preprocessing.MergeSize != model.SpatialMergeSize)
+            {
+                throw ModelErrors.Model(ModelErrors.ConfigInvalid,
+                    $"the processor config (patch {preprocessing.PatchSize}, merge {preprocessing.MergeSize}) does not match the vision tower's " +
+                    $"(patch {model.PatchGeometry.PatchSize}, merge {model.SpatialMergeSize})");
+            }
+
+            return new EngineModel(modelId, tokenizer, model, cache, preprocessing, dtype, device);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Prompt ids for a question about a video of <paramref name="videoTokens"/> tokens, pads expanded.</summary>
-    public long[] EncodePrompt(Core.QuestionSpec question, int videoTokens) => EncodePrompt(Tokenizer, Prompts, question, videoTokens);
+    /// <summary>How videos are preprocessed for this model (its processor config over its family's defaults).</summary>
+    public VisionPreprocessing Preprocessing { get; }
+
+    /// <summary>
+    /// Prompt ids for a question about a video of <paramref name="videoTokens"/> tokens, pads expanded; a Qwen3-VL
+    /// model gets one timestamped block per temporal group.
+    /// </summary>
+    public long[] EncodePrompt(Core.QuestionSpec question, int videoTokens, PreprocessedVideo? video)
+    {
+        IReadOnlyList<double>? groups = null;
+        if (Preprocessing.Kind == VideoProcessorKind.Qwen3VL && videoTokens > 0)
+        {
+            groups = video?.GroupTimestamps ?? throw new Core.VideoQaException(Core.ErrorKind.InvalidArgument, "video_layout_invalid",
+                "a Qwen3-VL model needs the per-group timestamps of its own video processor");
+        }
+
+        return Array.ConvertAll(Prompts.Encode(question, videoTokens, Tokenizer, groups), id => (long)id);
+    }
 
     public static long[] EncodePrompt(QwenTokenizer tokenizer, PromptBuilder prompts, Core.QuestionSpec question, int videoTokens) =>
         Array.ConvertAll(prompts.Encode(question, videoTokens, tokenizer), id => (long)id);

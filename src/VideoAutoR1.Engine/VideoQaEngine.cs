@@ -58,7 +58,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         ModelId: _model?.ModelId ?? "",
         LastLoopBeat: new DateTimeOffset(Interlocked.Read(ref _lastBeatUtcTicks), TimeSpan.Zero),
         QueueDepth: _queue.Reader.Count,
-        RunningSequences: _runningCount);
+        RunningSequences: _runningCount,
+        Architecture: _model?.Model.Architecture ?? "");
 
     /// <summary>The engine thread's tensor statistics as of its last idle moment (null before the first).</summary>
     public EngineTorchStatistics? TorchStatistics => _torchStatistics;
@@ -174,7 +175,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         var media = EngineTracing.StartChild(trace, "videoqa.media");
         try
         {
-            var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, item.Lifetime).ConfigureAwait(false);
+            var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, model.Preprocessing, item.Lifetime).ConfigureAwait(false);
             PrepareInputs(model, item, video, clock.Elapsed.TotalSeconds);
             EngineTracing.Stop(media);
 
@@ -275,8 +276,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
 
     private void PrepareInputs(EngineModel model, EngineRequest item, PreprocessedVideo video, double mediaSeconds)
     {
-        var visualTokens = video.TokenCount(model.Config.SpatialMergeSize);
-        var ids = model.EncodePrompt(item.Request.Question, visualTokens);
+        var visualTokens = video.TokenCount(model.Model.SpatialMergeSize);
+        var ids = model.EncodePrompt(item.Request.Question, visualTokens, video);
 
         // The prompt must fit one cache slot with room for at least one generated token, and one prefill step.
         var limit = Math.Min(_options.MaxTokensPerSequence - 1, _options.MaxPrefillTokensPerStep);

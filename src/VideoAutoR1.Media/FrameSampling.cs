@@ -69,6 +69,47 @@ public static class FrameSampler
     }
 
     /// <summary>
+    /// HF <c>Qwen3VLVideoProcessor.sample_frames</c>: <c>n = int(total / source_fps · fps)</c> clamped to
+    /// [min_frames, max_frames] and the frame count, then <c>numpy.linspace(0, total − 1, n).round()</c> (float64,
+    /// half to even). n may be odd: patchify repeats the last frame.
+    /// </summary>
+    public static FrameSelection Qwen3(int totalFrames, double sourceFps, double fps, int minFrames, int maxFrames)
+    {
+        var count = (int)(totalFrames / sourceFps * fps);
+        count = Math.Min(Math.Min(Math.Max(count, minFrames), maxFrames), totalFrames);
+        RequireCount(count, totalFrames);
+        var step = (totalFrames - 1) / (double)(count - 1);
+        var indices = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            // numpy: arange(n) · step + start, with the endpoint stored exactly.
+            var value = i == count - 1 ? totalFrames - 1 : i * step;
+            indices[i] = (int)Math.Round(value, MidpointRounding.ToEven);
+        }
+
+        var sampleFps = count / (double)totalFrames * sourceFps;
+        return new FrameSelection(indices, sampleFps, TemporalPatchSize / sampleFps);
+    }
+
+    /// <summary>
+    /// <c>Qwen3VLProcessor._calculate_timestamps</c>: frame times <c>index / source_fps</c> (the index list padded to
+    /// whole temporal groups by repeating the last), then the mean of each group's first and last time.
+    /// </summary>
+    public static double[] GroupTimestamps(IReadOnlyList<int> indices, double sourceFps)
+    {
+        var padded = indices.ToList();
+        while (padded.Count % TemporalPatchSize != 0)
+        {
+            padded.Add(padded[^1]);
+        }
+
+        var times = padded.Select(i => i / sourceFps).ToArray();
+        return Enumerable.Range(0, times.Length / TemporalPatchSize)
+            .Select(k => (times[k * TemporalPatchSize] + times[(k * TemporalPatchSize) + TemporalPatchSize - 1]) / 2)
+            .ToArray();
+    }
+
+    /// <summary>
     /// torch.linspace in float32: <c>start + i·step</c> for the first half, <c>end − (n−1−i)·step</c> for the rest,
     /// step computed in float32 as <c>(end − start) / (n − 1)</c>.
     /// </summary>

@@ -64,5 +64,44 @@ public static class SmartResize
         return Math.Min(maxPixels, budget);
     }
 
+    /// <summary>
+    /// Qwen3-VL's video <c>smart_resize</c>: the budget is for the whole clip, t_bar·h·w within [min, max] pixels
+    /// (<c>size.shortest_edge</c> / <c>size.longest_edge</c>), with t_bar the frame count rounded to temporal groups.
+    /// </summary>
+    public static (int Height, int Width) ComputeClip(int frames, int height, int width, int temporalFactor, int factor, double minPixels, double maxPixels)
+    {
+        double h = height, w = width;
+        if (h < factor || w < factor)
+        {
+            var scale = Math.Max(factor / h, factor / w);
+            h = Math.Truncate(h * scale);
+            w = Math.Truncate(w * scale);
+        }
+
+        if (Math.Max(h, w) / Math.Min(h, w) > MaxAspectRatio)
+        {
+            throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_aspect_ratio",
+                $"aspect ratio of {width}x{height} exceeds {MaxAspectRatio}:1");
+        }
+
+        var hBar = Math.Round(h / factor, MidpointRounding.ToEven) * factor;
+        var wBar = Math.Round(w / factor, MidpointRounding.ToEven) * factor;
+        var tBar = Math.Round(frames / (double)temporalFactor, MidpointRounding.ToEven) * temporalFactor;
+        if (tBar * hBar * wBar > maxPixels)
+        {
+            var beta = Math.Sqrt(frames * h * w / maxPixels);
+            hBar = Math.Max(factor, Math.Floor(h / beta / factor) * factor);
+            wBar = Math.Max(factor, Math.Floor(w / beta / factor) * factor);
+        }
+        else if (tBar * hBar * wBar < minPixels)
+        {
+            var beta = Math.Sqrt(minPixels / (frames * h * w));
+            hBar = Math.Ceiling(h * beta / factor) * factor;
+            wBar = Math.Ceiling(w * beta / factor) * factor;
+        }
+
+        return ((int)hBar, (int)wBar);
+    }
+
     private static double RoundToFactor(int value, int factor) => Math.Round(value / (double)factor, MidpointRounding.ToEven) * factor;
 }

@@ -12,48 +12,56 @@ public static class VideoPatchifier
     public const int PatchDim = Channels * FrameSampler.TemporalPatchSize * PatchSize * PatchSize;
 
     private const double RescaleFactor = 1.0 / 255;
-    private static readonly double[] ClipMean = [0.48145466, 0.4578275, 0.40821073];
-    private static readonly double[] ClipStd = [0.26862954, 0.26130258, 0.27577711];
-
-    // HF's torch processors fuse rescale into normalise: float32 mean and std times 1/rescale_factor, in float32.
-    private static readonly float[] FusedMean = Array.ConvertAll(ClipMean, m => (float)m * (float)(1.0 / RescaleFactor));
-    private static readonly float[] FusedStd = Array.ConvertAll(ClipStd, s => (float)s * (float)(1.0 / RescaleFactor));
 
     /// <summary>Grid (t, h, w) in patches for <paramref name="frameCount"/> frames of the given size, after temporal padding.</summary>
-    public static (int T, int H, int W) Grid(int frameCount, int height, int width)
+    public static (int T, int H, int W) Grid(int frameCount, int height, int width) =>
+        Grid(frameCount, height, width, VisionPreprocessing.Qwen2_5_VL);
+
+    public static (int T, int H, int W) Grid(int frameCount, int height, int width, VisionPreprocessing geometry)
     {
-        var factor = PatchSize * SpatialMergeSize;
+        var factor = geometry.Factor;
         if (height % factor != 0 || width % factor != 0 || frameCount < 1)
         {
             throw new ArgumentException($"frames must be multiples of {factor} pixels; got {width}x{height}");
         }
 
-        var padded = (frameCount + FrameSampler.TemporalPatchSize - 1) / FrameSampler.TemporalPatchSize;
-        return (padded, height / PatchSize, width / PatchSize);
+        var padded = (frameCount + geometry.TemporalPatchSize - 1) / geometry.TemporalPatchSize;
+        return (padded, height / geometry.PatchSize, width / geometry.PatchSize);
     }
+
+    /// <summary>Qwen2.5-VL's patchify (patch 14, CLIP normalisation).</summary>
+    public static float[] Patchify(IReadOnlyList<byte[]> frames, int height, int width) =>
+        Patchify(frames, height, width, VisionPreprocessing.Qwen2_5_VL);
 
     /// <summary>
     /// Rows in order (t-group, block-row, block-col, my, mx), columns (c, tp, py, px). An odd frame count is padded
     /// by repeating the last frame.
     /// </summary>
-    public static float[] Patchify(IReadOnlyList<byte[]> frames, int height, int width)
+    public static float[] Patchify(IReadOnlyList<byte[]> frames, int height, int width, VisionPreprocessing geometry)
     {
-        var (gridT, gridH, gridW) = Grid(frames.Count, height, width);
-        var output = new float[gridT * gridH * gridW * PatchDim];
+        var (gridT, gridH, gridW) = Grid(frames.Count, height, width, geometry);
+        var merge = geometry.MergeSize;
+        var patch = geometry.PatchSize;
+        var patchDim = geometry.PatchDim;
+
+        // HF's torch processors fuse rescale into normalise: float32 mean and std times 1/rescale_factor, in float32.
+        var mean = geometry.Mean.Select(m => (float)m * (float)(1.0 / RescaleFactor)).ToArray();
+        var std = geometry.Std.Select(s => (float)s * (float)(1.0 / RescaleFactor)).ToArray();
+        var output = new float[gridT * gridH * gridW * patchDim];
         var row = 0;
         for (var t = 0; t < gridT; t++)
         {
-            for (var by = 0; by < gridH / SpatialMergeSize; by++)
+            for (var by = 0; by < gridH / merge; by++)
             {
-                for (var bx = 0; bx < gridW / SpatialMergeSize; bx++)
+                for (var bx = 0; bx < gridW / merge; bx++)
                 {
-                    for (var my = 0; my < SpatialMergeSize; my++)
+                    for (var my = 0; my < merge; my++)
                     {
-                        for (var mx = 0; mx < SpatialMergeSize; mx++)
+                        for (var mx = 0; mx < merge; mx++)
                         {
-                            var py0 = ((by * SpatialMergeSize) + my) * PatchSize;
-                            var px0 = ((bx * SpatialMergeSize) + mx) * PatchSize;
-                            WritePatchRow(frames, t, py0, px0, width, output.AsSpan(row * PatchDim, PatchDim));
+                            var py0 = ((by * merge) + my) * patch;
+                            var px0 = ((bx * merge) + mx) * patch;
+                            WritePatchRow(frames, t, py0, px0, width, geometry, mean, std, output.AsSpan(row * patchDim, patchDim));
                             row++;
                         }
                     }
@@ -64,22 +72,23 @@ public static class VideoPatchifier
         return output;
     }
 
-    private static void WritePatchRow(IReadOnlyList<byte[]> frames, int t, int py0, int px0, int width, Span<float> destination)
+    private static void WritePatchRow(
+        IReadOnlyList<byte[]> frames, int t, int py0, int px0, int width, VisionPreprocessing geometry, float[] mean, float[] std, Span<float> destination)
     {
         var column = 0;
+        var patch = geometry.PatchSize;
+        var temporal = geometry.TemporalPatchSize;
         for (var c = 0; c < Channels; c++)
         {
-            var mean = FusedMean[c];
-            var std = FusedStd[c];
-            for (var tp = 0; tp < FrameSampler.TemporalPatchSize; tp++)
+            for (var tp = 0; tp < temporal; tp++)
             {
-                var frame = frames[Math.Min((t * FrameSampler.TemporalPatchSize) + tp, frames.Count - 1)];
-                for (var py = 0; py < PatchSize; py++)
+                var frame = frames[Math.Min((t * temporal) + tp, frames.Count - 1)];
+                for (var py = 0; py < patch; py++)
                 {
                     var offset = ((((py0 + py) * width) + px0) * Channels) + c;
-                    for (var px = 0; px < PatchSize; px++)
+                    for (var px = 0; px < patch; px++)
                     {
-                        destination[column++] = (frame[offset + (px * Channels)] - mean) / std;
+                        destination[column++] = (frame[offset + (px * Channels)] - mean[c]) / std[c];
                     }
                 }
             }

@@ -41,14 +41,22 @@ public sealed class VideoPreprocessor : IDisposable
     /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
     public string SpoolDirectory => _resolver.SpoolDirectory;
 
-    public async Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
+    /// <summary>Preprocesses for Qwen2.5-VL (the <see cref="MediaOptions"/> pipeline).</summary>
+    public Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct) =>
+        PreprocessAsync(source, sampling, VisionPreprocessing.Qwen2_5_VL, ct);
+
+    /// <summary>Preprocesses for the model whose processor <paramref name="model"/> describes.</summary>
+    public async Task<PreprocessedVideo> PreprocessAsync(
+        VideoSource source, VideoSamplingRequest? sampling, VisionPreprocessing model, CancellationToken ct)
     {
         var plan = SamplingPlan.Create(_options, sampling);
         return await RunAsync(async token =>
         {
             using var video = await _resolver.ResolveAsync(source, token);
             var probe = await ProbeAndCheckAsync(video.Path, token);
-            return await PreprocessFileAsync(video.Path, probe, plan, token);
+            return model.Kind == VideoProcessorKind.Qwen3VL
+                ? await PreprocessQwen3Async(video.Path, probe, plan, model, token)
+                : await PreprocessFileAsync(video.Path, probe, plan, model, token);
         }, ct);
     }
 
@@ -123,14 +131,52 @@ public sealed class VideoPreprocessor : IDisposable
         return probe;
     }
 
-    private async Task<PreprocessedVideo> PreprocessFileAsync(string path, VideoProbe probe, SamplingPlan plan, CancellationToken ct)
+    private async Task<PreprocessedVideo> PreprocessFileAsync(
+        string path, VideoProbe probe, SamplingPlan plan, VisionPreprocessing model, CancellationToken ct)
     {
         var selection = plan.Select(probe);
         var (width, height) = probe.DisplaySize;
         var maxPixels = SmartResize.VideoMaxPixels(plan.MinPixels, plan.MaxPixels, _options.TotalPixels, selection.Indices.Count, VideoMaxPixels);
-        var (outHeight, outWidth) = SmartResize.Compute(height, width, VideoPatchifier.PatchSize * VideoPatchifier.SpatialMergeSize,
-            plan.MinPixels, maxPixels, _options.SmartResizeRule);
-        var resizer = new BicubicAntialias(height, width, outHeight, outWidth, _options.ResizeKernel);
+        var (outHeight, outWidth) = SmartResize.Compute(height, width, model.Factor, plan.MinPixels, maxPixels, _options.SmartResizeRule);
+        var (frames, timestamps) = await DecodeResizedAsync(path, probe, selection, outHeight, outWidth, _options.ResizeKernel, ct);
+        return Patchify(frames, outHeight, outWidth, model, selection, timestamps, probe);
+    }
+
+    /// <summary>
+    /// Qwen3-VL as <c>Qwen3VLVideoProcessor</c> does it: frames by <see cref="FrameSampler.Qwen3"/>, one whole-clip
+    /// budget (the processor's <c>size</c>, bounded by the server's token budget <see cref="MediaOptions.TotalPixels"/>),
+    /// uint8 bicubic resize, the model's normalisation, and a timestamp per temporal group.
+    /// </summary>
+    private async Task<PreprocessedVideo> PreprocessQwen3Async(
+        string path, VideoProbe probe, SamplingPlan plan, VisionPreprocessing model, CancellationToken ct)
+    {
+        if (plan.StartSeconds is not null || plan.EndSeconds is not null)
+        {
+            throw new VideoQaException(ErrorKind.InvalidArgument, "sampling_invalid", "the Qwen3-VL video processor does not trim")
+            {
+                Field = "start_seconds",
+            };
+        }
+
+        var selection = FrameSampler.Qwen3(probe.FrameCount, probe.AverageFps, plan.Fps, model.MinFrames, Math.Min(model.MaxFrames, plan.MaxFrames));
+        var (width, height) = probe.DisplaySize;
+
+        // The server's budget counts LLM tokens; one token of a clip covers factor² pixels of each of temporal_patch frames.
+        var serverMax = _options.TotalPixels / (double)MediaOptions.PixelsPerToken * model.Factor * model.Factor * model.TemporalPatchSize;
+        var (outHeight, outWidth) = SmartResize.ComputeClip(selection.Indices.Count, height, width, model.TemporalPatchSize, model.Factor,
+            model.ShortestEdge, Math.Min(model.LongestEdge, serverMax));
+        var (frames, timestamps) = await DecodeResizedAsync(path, probe, selection, outHeight, outWidth, ResizeKernel.Uint8, ct);
+        return Patchify(frames, outHeight, outWidth, model, selection, timestamps, probe) with
+        {
+            GroupTimestamps = FrameSampler.GroupTimestamps(selection.Indices, probe.AverageFps),
+        };
+    }
+
+    private async Task<(List<byte[]> Frames, IReadOnlyList<double> Timestamps)> DecodeResizedAsync(
+        string path, VideoProbe probe, FrameSelection selection, int outHeight, int outWidth, ResizeKernel kernel, CancellationToken ct)
+    {
+        var (width, height) = probe.DisplaySize;
+        var resizer = new BicubicAntialias(height, width, outHeight, outWidth, kernel);
         var resized = new List<byte[]>(selection.Indices.Count);
         var timestamps = await _decoder.DecodeAsync(path, probe.StreamIndex, selection.Indices, width, height, frame =>
         {
@@ -138,12 +184,17 @@ public sealed class VideoPreprocessor : IDisposable
             resizer.Resize(frame, output);
             resized.Add(output);
         }, ct);
+        return (resized, timestamps);
+    }
 
-        var (gridT, gridH, gridW) = VideoPatchifier.Grid(resized.Count, outHeight, outWidth);
-        var pixels = VideoPatchifier.Patchify(resized, outHeight, outWidth);
+    private PreprocessedVideo Patchify(
+        List<byte[]> resized, int outHeight, int outWidth, VisionPreprocessing model, FrameSelection selection, IReadOnlyList<double> timestamps, VideoProbe probe)
+    {
+        var (gridT, gridH, gridW) = VideoPatchifier.Grid(resized.Count, outHeight, outWidth, model);
+        var pixels = VideoPatchifier.Patchify(resized, outHeight, outWidth, model);
         _logger.LogDebug("Preprocessed {Frames} frames {Width}x{Height} -> {OutWidth}x{OutHeight}, grid {T}x{H}x{W}",
-            resized.Count, width, height, outWidth, outHeight, gridT, gridH, gridW);
-        return new PreprocessedVideo(pixels, VideoPatchifier.PatchDim, gridT, gridH, gridW, selection.SecondPerGridT,
+            resized.Count, probe.DisplaySize.Width, probe.DisplaySize.Height, outWidth, outHeight, gridT, gridH, gridW);
+        return new PreprocessedVideo(pixels, model.PatchDim, gridT, gridH, gridW, selection.SecondPerGridT,
             FrameTimes(timestamps, selection, probe), selection.SampleFps, probe.DurationSeconds);
     }
 

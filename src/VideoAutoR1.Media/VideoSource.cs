@@ -51,6 +51,12 @@ public sealed record PreprocessedVideo(
     double SampleFps,
     double SourceDurationSeconds)
 {
+    /// <summary>
+    /// Seconds of each temporal group as Qwen3-VL's processor prints them before the group's vision block (mean of
+    /// the group's first and last frame time); null for a Qwen2.5-VL video, which is one block.
+    /// </summary>
+    public IReadOnlyList<double>? GroupTimestamps { get; init; }
+
     /// <summary>LLM tokens this video occupies: t * h * w / merge².</summary>
     public int TokenCount(int spatialMergeSize) => GridT * GridH * GridW / (spatialMergeSize * spatialMergeSize);
 }

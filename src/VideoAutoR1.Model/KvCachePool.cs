@@ -18,10 +18,15 @@ public sealed class KvCachePool : IDisposable
     private readonly Stack<int> _free;
 
     public KvCachePool(Qwen2_5_VLConfig config, int maxSequences, int maxTokensPerSequence, ScalarType dtype, string device = "cpu")
+        : this(config.Text, maxSequences, maxTokensPerSequence, dtype, device)
+    {
+    }
+
+    /// <summary>A pool shaped for a decoder of either family (layers x kv heads x head_dim).</summary>
+    public KvCachePool(Qwen2_5_VLTextConfig text, int maxSequences, int maxTokensPerSequence, ScalarType dtype, string device = "cpu")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequences, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokensPerSequence, 1);
-        var text = config.Text;
         var shape = new long[] { maxSequences, text.NumKeyValueHeads, maxTokensPerSequence, text.HeadDim };
         var target = new Device(device);
         _keys = new Tensor[text.NumHiddenLayers];

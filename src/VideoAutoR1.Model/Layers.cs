@@ -70,6 +70,26 @@ public sealed class RMSNorm : nn.Module<Tensor, Tensor>
     }
 }
 
+/// <summary><c>nn.LayerNorm</c> over the last dim with weight and bias.</summary>
+public sealed class LayerNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter bias;
+    private readonly long _dim;
+    private readonly double _eps;
+
+    public LayerNorm(long dim, double eps, ParameterFactory factory) : base(nameof(LayerNorm))
+    {
+        weight = factory.Create(dim);
+        bias = factory.Create(dim);
+        _dim = dim;
+        _eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => nn.functional.layer_norm(input, [_dim], weight, bias, _eps);
+}
+
 /// <summary>Attention arithmetic shared by the vision tower and the decoder (HF eager: float32 softmax).</summary>
 internal static class AttentionMath
 {
@@ -85,6 +105,34 @@ internal static class AttentionMath
 
         var probs = scores.softmax(-1, ScalarType.Float32).to(q.dtype);
         return matmul(probs, v).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Decoder self-attention after the projections (HF eager order): rotary in the model dtype on q/k [B, heads, L, d],
+    /// the new keys/values appended to the cache, kv heads repeated for GQA, then attention; returns [B, L, heads·d].
+    /// </summary>
+    public static Tensor CausalSelfAttention(Tensor q, Tensor k, Tensor v, Tensor cos, Tensor sin, Tensor mask, CachedStep? cache, int layer)
+    {
+        using var scope = NewDisposeScope();
+        long b = q.shape[0], l = q.shape[2];
+        var c = cos.unsqueeze(1);
+        var s = sin.unsqueeze(1);
+        q = q * c + RotateHalf(q) * s;
+        k = k * c + RotateHalf(k) * s;
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(layer, k, v);
+        }
+
+        var groups = q.shape[1] / k.shape[1];
+        if (groups > 1)
+        {
+            k = k.repeat_interleave(groups, 1);
+            v = v.repeat_interleave(groups, 1);
+        }
+
+        var attended = Attend(q, k, v, 1.0 / Math.Sqrt(q.shape[^1]), mask);
+        return attended.transpose(1, 2).reshape(b, l, -1).MoveToOuterDisposeScope();
     }
 
     /// <summary>concat(-x[d/2:], x[:d/2]) on the last dim.</summary>
@@ -116,5 +164,19 @@ internal static class RotaryMath
         var exponent = arange(0, dim, 2, ScalarType.Int64, device).to(ScalarType.Float32) / dim;
         var basis = full(exponent.shape, theta, ScalarType.Float32, device);
         return pow(basis, exponent).reciprocal().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Vision 2-D rotary angles per patch: [row·inv, col·inv] in float32 with inv = 1 / 10000^(2i/d), d = head_dim/2;
+    /// <paramref name="rowColIds"/> holds (row, col) pairs.
+    /// </summary>
+    public static Tensor VisionAngles(long[] rowColIds, int headDim, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var invFreq = InverseFrequencies(10000.0, headDim / 2, device);
+        var ids = tensor(rowColIds, device: device).view(-1, 2).to(ScalarType.Float32);
+        var rows = ids.narrow(1, 0, 1) * invFreq;
+        var cols = ids.narrow(1, 1, 1) * invFreq;
+        return cat([rows, cols], -1).MoveToOuterDisposeScope();
     }
 }

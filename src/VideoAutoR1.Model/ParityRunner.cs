@@ -120,8 +120,8 @@ public static class ParityRunner
             using var expected = SafeTensorsFile.Open(Path.Combine(dir, "expected.safetensors"));
             using var inputs = SafeTensorsFile.Open(Path.Combine(dir, "inputs.safetensors"));
             _expected = expected;
-            CheckRopeCases();
-            using var model = Qwen2_5_VLForConditionalGeneration.Load(Path.Combine(dir, "model"), new ModelLoadOptions(dtype, RopeRule: rule));
+            using var model = VideoLanguageModels.Load(Path.Combine(dir, "model"), new ModelLoadOptions(dtype, RopeRule: rule));
+            CheckRopeCases(model);
 
             if (inputs.Entries.ContainsKey("input_ids"))
             {
@@ -144,7 +144,9 @@ public static class ParityRunner
             return _entries;
         }
 
-        private void CheckRopeCases()
+        // Each case holds one or more prompts (rows, left-padded where attention_mask is 0) with the images and videos
+        // of all rows in order; references are either per rule (.legacy / .current) or of the set's own rule.
+        private void CheckRopeCases(IVideoLanguageModel model)
         {
             var path = Path.Combine(dir, "rope_index_cases.safetensors");
             if (!File.Exists(path))
@@ -153,52 +155,108 @@ public static class ParityRunner
                 return;
             }
 
-            var config = Qwen2_5_VLConfig.Load(Path.Combine(dir, "model"));
+            var probe = (IParityProbe)model;
             using var cases = SafeTensorsFile.Open(path);
             var prefixes = cases.Entries.Keys.Where(k => k.EndsWith(".input_ids", StringComparison.Ordinal))
                 .Select(k => k[..^".input_ids".Length]).Order(StringComparer.Ordinal);
             foreach (var prefix in prefixes)
             {
-                var ids = ReadLongs(cases, prefix + ".input_ids");
-                var videos = ReadGrids(cases, prefix + ".video_grid_thw");
-                var images = ReadGrids(cases, prefix + ".image_grid_thw");
-                var seconds = ReadDoubles(cases, prefix + ".second_per_grid_ts");
-                foreach (var (suffix, caseRule) in new[] { ("legacy", RopeIndexRule.Legacy), ("current", RopeIndexRule.Current) })
+                var variants = cases.Entries.ContainsKey(prefix + ".position_ids")
+                    ? [("", rule)]
+                    : new[] { (".legacy", RopeIndexRule.Legacy), (".current", RopeIndexRule.Current) };
+                foreach (var (suffix, caseRule) in variants)
                 {
-                    var name = $"{prefix}.position_ids.{suffix}";
+                    var name = $"{prefix}.position_ids{suffix}";
                     if (!cases.Entries.ContainsKey(name))
                     {
                         Absent(name, "not in rope_index_cases");
                         continue;
                     }
 
-                    var index = RopeIndexBuilder.Build(ids, config, caseRule, videos, seconds, images);
-                    ExactPositions(name, index, ReadLongs(cases, name), ReadLongs(cases, $"{prefix}.rope_deltas.{suffix}")[0]);
+                    var (positions, deltas) = CaseRopeIndex(cases, prefix, probe, model.SpatialMergeSize, caseRule);
+                    Exact(name, positions, ReadLongs(cases, name));
+                    Exact($"{prefix}.rope_deltas{suffix}", deltas, ReadLongs(cases, $"{prefix}.rope_deltas{suffix}"));
                 }
             }
         }
 
-        private void CheckPrompt(Qwen2_5_VLForConditionalGeneration model, SafeTensorsFile inputs, string idsName, string prefix, string generatePrefix)
+        // Positions [3, B, L] (padding at 1, as HF's torch.ones start leaves it) and deltas against the padded length.
+        private static (long[] Positions, long[] Deltas) CaseRopeIndex(SafeTensorsFile cases, string prefix, IParityProbe probe, int merge, RopeIndexRule rule)
+        {
+            using var idsTensor = cases.Read(prefix + ".input_ids");
+            long rows = idsTensor.shape[0], length = idsTensor.shape[1];
+            var ids = ReadLongs(cases, prefix + ".input_ids");
+            var mask = cases.Entries.ContainsKey(prefix + ".attention_mask")
+                ? ReadLongs(cases, prefix + ".attention_mask")
+                : Enumerable.Repeat(1L, ids.Length).ToArray();
+            var videos = new Queue<GridThw>(ReadGrids(cases, prefix + ".video_grid_thw"));
+            var images = new Queue<GridThw>(ReadGrids(cases, prefix + ".image_grid_thw"));
+            var seconds = new Queue<double>(ReadDoubles(cases, prefix + ".second_per_grid_ts"));
+            var videoToken = ((IVideoLanguageModel)probe).VideoTokenId;
+            var positions = Enumerable.Repeat(1L, (int)(3 * rows * length)).ToArray();
+            var deltas = new long[rows];
+            for (var b = 0; b < rows; b++)
+            {
+                var real = Enumerable.Range(0, (int)length).Where(i => mask[b * length + i] == 1).ToArray();
+                var rowIds = real.Select(i => ids[b * length + i]).ToArray();
+
+                // This row's grids: take videos until their tokens cover the row's video tokens, one image per image run.
+                var videoTokens = rowIds.LongCount(t => t == videoToken);
+                var rowVideos = new List<GridThw>();
+                var rowSeconds = new List<double>();
+                while (rowVideos.Sum(g => g.Tokens(merge)) < videoTokens && videos.Count > 0)
+                {
+                    rowVideos.Add(videos.Dequeue());
+                    rowSeconds.Add(seconds.Count > 0 ? seconds.Dequeue() : 0);
+                }
+
+                var imageToken = probe.ImageTokenId;
+                var imageRuns = rowIds.Where((t, i) => t == imageToken && (i == 0 || rowIds[i - 1] != imageToken)).Count();
+                var rowImages = Enumerable.Range(0, Math.Min(imageRuns, images.Count)).Select(_ => images.Dequeue()).ToList();
+                var index = probe.GetRopeIndex(rowIds, rowVideos, rowSeconds, rowImages, rule);
+                for (var k = 0; k < real.Length; k++)
+                {
+                    for (var r = 0; r < 3; r++)
+                    {
+                        positions[(r * rows + b) * length + real[k]] = index.PositionIds[r, k];
+                    }
+                }
+
+                deltas[b] = index.RopeDelta - (length - real.Length);
+            }
+
+            return (positions, deltas);
+        }
+
+        private void CheckPrompt(IVideoLanguageModel model, SafeTensorsFile inputs, string idsName, string prefix, string generatePrefix)
         {
             using var scope = NewDisposeScope();
+            var probe = (IParityProbe)model;
             var ids = ReadLongs(inputs, idsName);
             var hasVideo = prefix == "prefill" && inputs.Entries.ContainsKey("pixel_values_videos");
             var grids = hasVideo ? ReadGrids(inputs, "video_grid_thw") : [];
             var seconds = hasVideo ? ReadDoubles(inputs, "second_per_grid_ts") : [];
             var positions = hasVideo ? model.GetRopeIndex(ids, grids, seconds) : RopeIndex.Sequential(ids.Length);
-            if (prefix == "prefill")
+            var positionName = prefix == "prefill" ? "position_ids" : $"{prefix}.position_ids";
+            var deltaName = prefix == "prefill" ? "rope_deltas" : $"{prefix}.rope_deltas";
+            if (prefix == "prefill" || Has(positionName))
             {
-                ExactPositions("position_ids", positions, Has("position_ids") ? ReadLongs(_expected, "position_ids") : null,
-                    Has("rope_deltas") ? ReadLongs(_expected, "rope_deltas")[0] : null);
+                ExactPositions(positionName, positions, OptionalLongs(positionName), Has(deltaName) ? ReadLongs(_expected, deltaName)[0] : null);
             }
 
             Tensor? video = null;
             if (hasVideo)
             {
-                video = model.GetVideoFeatures(inputs.Read("pixel_values_videos"), grids, (name, t) => Compare(name, t));
-                CheckVisionLayout(model.Config.Vision, grids);
-                Compare("vision.video_embeds", video);
-                CompareBf16("vision.video_embeds", video);
+                video = probe.GetVideoFeatures(inputs.Read("pixel_values_videos"), grids, (name, t) => Compare(name, t));
+                foreach (var (name, values) in probe.VisionLayoutIndexes(grids))
+                {
+                    Exact(name, values, OptionalLongs(name));
+                }
+
+                // Rows may carry DeepStack features after the embedding; the embedding is the first hidden-size values.
+                using var embeds = video.narrow(1, 0, model.Text.HiddenSize);
+                Compare("vision.video_embeds", embeds);
+                CompareBf16("vision.video_embeds", embeds);
             }
 
             var positionTensor = PositionTensor(positions);
@@ -206,10 +264,10 @@ public static class ParityRunner
             {
                 if (prefix == "prefill")
                 {
-                    model.RotaryCosSin(positionTensor, (name, t) => Compare($"prefill.{name}", t));
+                    probe.RotaryCosSin(positionTensor, (name, t) => Compare($"prefill.{name}", t));
                 }
 
-                var logits = model.ForwardLogits(tensor(ids, [1, ids.Length]), positionTensor, null, video,
+                var logits = probe.ForwardLogits(tensor(ids, [1, ids.Length]), positionTensor, video,
                     (name, t) => Compare($"{prefix}.{name}", t));
                 Compare($"{prefix}.logits", logits);
                 CompareBf16($"{prefix}.logits", logits);
@@ -219,7 +277,7 @@ public static class ParityRunner
         }
 
         // Greedy decode through the KV cache, fed with the reference tokens so each step's logits stay comparable.
-        private void CheckGreedy(Qwen2_5_VLForConditionalGeneration model, long[] ids, Tensor? video, RopeIndex positions, string prefix)
+        private void CheckGreedy(IVideoLanguageModel model, long[] ids, Tensor? video, RopeIndex positions, string prefix)
         {
             if (!Has($"{prefix}.new_tokens"))
             {
@@ -228,7 +286,7 @@ public static class ParityRunner
             }
 
             var reference = ReadLongs(_expected, $"{prefix}.new_tokens");
-            using var pool = new KvCachePool(model.Config, 1, ids.Length + reference.Length, model.DType);
+            using var pool = new KvCachePool(model.Text, 1, ids.Length + reference.Length, model.DType);
             var slot = pool.Rent();
             var steps = new List<Tensor>();
             var chosen = new long[reference.Length];
@@ -259,15 +317,6 @@ public static class ParityRunner
                 var ours = decodePositions.SelectMany(p => new[] { p, p, p }).ToArray();
                 Exact($"{prefix}.decode_position_ids", ours, expectedPositions);
             }
-        }
-
-        private void CheckVisionLayout(Qwen2_5_VLVisionConfig config, IReadOnlyList<GridThw> grids)
-        {
-            var layout = VisionLayout.Build(config, grids);
-            Exact("vision.rotary_position_ids", layout.RotaryPositionIds, OptionalLongs("vision.rotary_position_ids"));
-            Exact("vision.window_index", layout.WindowIndex, OptionalLongs("vision.window_index"));
-            Exact("vision.cu_window_seqlens", layout.CuWindowSeqlens, OptionalLongs("vision.cu_window_seqlens"));
-            Exact("vision.cu_seqlens", layout.CuSeqlens, OptionalLongs("vision.cu_seqlens"));
         }
 
         private void ExactPositions(string name, RopeIndex ours, long[]? expected, long? expectedDelta)

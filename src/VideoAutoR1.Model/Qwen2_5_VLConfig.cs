@@ -83,28 +83,15 @@ public sealed record Qwen2_5_VLConfig
 
     public static Qwen2_5_VLConfig Load(string modelDir)
     {
-        var path = Path.Combine(modelDir, FileName);
-        if (!File.Exists(path))
-        {
-            throw ModelErrors.Model(ModelErrors.ConfigMissing, $"no {FileName} in model directory '{modelDir}'");
-        }
-
-        var config = Parse(File.ReadAllText(path), path);
-        var generationPath = Path.Combine(modelDir, GenerationConfigFileName);
-        if (File.Exists(generationPath))
-        {
-            var generation = ParseObject(File.ReadAllText(generationPath), generationPath);
-            var eos = config.EosTokenIds.Concat(ReadIdList(generation, "eos_token_id", generationPath)).Distinct().ToArray();
-            config = config with { EosTokenIds = eos };
-        }
-
-        return config;
+        var (json, path) = ConfigJson.ReadModelConfig(modelDir);
+        var config = Parse(json, path);
+        return config with { EosTokenIds = ConfigJson.WithGenerationEos(modelDir, config.EosTokenIds) };
     }
 
     /// <summary>Parses the text of a config.json; <paramref name="source"/> names the file in errors.</summary>
     public static Qwen2_5_VLConfig Parse(string json, string source = FileName)
     {
-        var root = ParseObject(json, source);
+        var root = ConfigJson.ParseObject(json, source);
         var reader = new ConfigReader(source);
         var nested = root["text_config"] is JsonObject;
         var text = nested ? (JsonObject)root["text_config"]! : root;
@@ -115,23 +102,19 @@ public sealed record Qwen2_5_VLConfig
         var textConfig = ReadText(reader, text, textPath);
         var visionConfig = ReadVision(reader, vision);
 
-        var tie = root["tie_word_embeddings"] is not null
-            ? reader.Bool(root, "tie_word_embeddings")
-            : text["tie_word_embeddings"] is not null && reader.Bool(text, textPath + "tie_word_embeddings");
-
-        var eos = ReadIdList(root, "eos_token_id", source).Concat(nested ? ReadIdList(text, "eos_token_id", source) : []);
+        var ids = ConfigJson.ReadSpecialIds(reader, root, text, textPath, source);
         return new Qwen2_5_VLConfig
         {
             Text = textConfig,
             Vision = visionConfig,
-            TieWordEmbeddings = tie,
-            ImageTokenId = reader.Long(root, "image_token_id"),
-            VideoTokenId = reader.Long(root, "video_token_id"),
-            VisionStartTokenId = reader.Long(root, "vision_start_token_id"),
-            VisionEndTokenId = reader.Long(root, "vision_end_token_id"),
-            EosTokenIds = eos.Distinct().ToArray(),
-            BosTokenId = reader.OptionalLong(root, "bos_token_id") ?? reader.OptionalLong(text, textPath + "bos_token_id"),
-            PadTokenId = reader.OptionalLong(root, "pad_token_id") ?? reader.OptionalLong(text, textPath + "pad_token_id"),
+            TieWordEmbeddings = ids.TieWordEmbeddings,
+            ImageTokenId = ids.Image,
+            VideoTokenId = ids.Video,
+            VisionStartTokenId = ids.VisionStart,
+            VisionEndTokenId = ids.VisionEnd,
+            EosTokenIds = ids.Eos,
+            BosTokenId = ids.Bos,
+            PadTokenId = ids.Pad,
         };
     }
 
@@ -176,33 +159,11 @@ public sealed record Qwen2_5_VLConfig
             ["fullatt_block_indexes"] = new JsonArray(Vision.FullattBlockIndexes.Select(v => (JsonNode)v).ToArray()),
             ["tokens_per_second"] = Vision.TokensPerSecond,
         };
-        var root = new JsonObject
-        {
-            ["architectures"] = new JsonArray("Qwen2_5_VLForConditionalGeneration"),
-            ["model_type"] = "qwen2_5_vl",
-            ["text_config"] = text,
-            ["vision_config"] = vision,
-            ["tie_word_embeddings"] = TieWordEmbeddings,
-            ["image_token_id"] = ImageTokenId,
-            ["video_token_id"] = VideoTokenId,
-            ["vision_start_token_id"] = VisionStartTokenId,
-            ["vision_end_token_id"] = VisionEndTokenId,
-            ["eos_token_id"] = EosTokenIds.Count == 1 ? EosTokenIds[0] : new JsonArray(EosTokenIds.Select(v => (JsonNode)v).ToArray()),
-        };
-        if (BosTokenId is { } bos)
-        {
-            root["bos_token_id"] = bos;
-        }
-
-        if (PadTokenId is { } pad)
-        {
-            root["pad_token_id"] = pad;
-        }
-
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var ids = new SpecialIds(TieWordEmbeddings, ImageTokenId, VideoTokenId, VisionStartTokenId, VisionEndTokenId, EosTokenIds, BosTokenId, PadTokenId);
+        return ConfigJson.WriteRoot(nameof(Qwen2_5_VLForConditionalGeneration), "qwen2_5_vl", text, vision, ids);
     }
 
-    private static Qwen2_5_VLTextConfig ReadText(ConfigReader reader, JsonObject text, string path)
+    internal static Qwen2_5_VLTextConfig ReadText(ConfigReader reader, JsonObject text, string path)
     {
         var hidden = reader.PositiveInt(text, path + "hidden_size");
         var heads = reader.PositiveInt(text, path + "num_attention_heads");
@@ -324,108 +285,5 @@ public sealed record Qwen2_5_VLConfig
             FullattBlockIndexes = fullatt,
             TokensPerSecond = reader.PositiveDouble(vision, p + "tokens_per_second"),
         };
-    }
-
-    private static JsonObject ParseObject(string json, string source)
-    {
-        try
-        {
-            return JsonNode.Parse(json) as JsonObject
-                ?? throw ModelErrors.Model(ModelErrors.ConfigInvalid, $"{source}: the top level is not a JSON object");
-        }
-        catch (JsonException error)
-        {
-            throw ModelErrors.Model(ModelErrors.ConfigInvalid, $"{source}: not valid JSON ({error.Message})", error);
-        }
-    }
-
-    private static IEnumerable<long> ReadIdList(JsonObject node, string name, string source)
-    {
-        var reader = new ConfigReader(source);
-        return node[name] switch
-        {
-            null => [],
-            JsonArray array => array.Select((_, i) => reader.Long(array, i, $"{name}[{i}]")).ToArray(),
-            _ => [reader.Long(node, name)],
-        };
-    }
-
-    /// <summary>Typed field access whose errors carry the file and the JSON path of the field.</summary>
-    private sealed class ConfigReader(string source)
-    {
-        public Core.VideoQaException Invalid(string path, string problem) =>
-            ModelErrors.Model(ModelErrors.ConfigInvalid, $"{source}: {path} {problem}");
-
-        public int PositiveInt(JsonObject node, string path) =>
-            OptionalPositiveInt(node, path) ?? throw Invalid(path, "is missing");
-
-        public int? OptionalPositiveInt(JsonObject node, string path)
-        {
-            var value = Get(node, path);
-            if (value is null)
-            {
-                return null;
-            }
-
-            return value.GetValueKind() == JsonValueKind.Number && value.AsValue().TryGetValue<int>(out var number) && number > 0
-                ? number
-                : throw Invalid(path, $"must be a positive integer, got {value.ToJsonString()}");
-        }
-
-        public long Long(JsonObject node, string path) => OptionalLong(node, path) ?? throw Invalid(path, "is missing");
-
-        public long Long(JsonArray array, int index, string path) => AsLong(array[index], path);
-
-        public long? OptionalLong(JsonObject node, string path) => Get(node, path) is { } value ? AsLong(value, path) : null;
-
-        public double PositiveDouble(JsonObject node, string path)
-        {
-            var value = Get(node, path) ?? throw Invalid(path, "is missing");
-            return value.GetValueKind() == JsonValueKind.Number && value.AsValue().TryGetValue<double>(out var number) && number > 0
-                ? number
-                : throw Invalid(path, $"must be a positive number, got {value.ToJsonString()}");
-        }
-
-        public bool Bool(JsonObject node, string path)
-        {
-            var value = Get(node, path) ?? throw Invalid(path, "is missing");
-            return value.GetValueKind() switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw Invalid(path, $"must be true or false, got {value.ToJsonString()}"),
-            };
-        }
-
-        public string? OptionalString(JsonObject node, string path) =>
-            Get(node, path) is { } value
-                ? value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : throw Invalid(path, "must be a string")
-                : null;
-
-        public int[] IntArray(JsonObject node, string path)
-        {
-            if (Get(node, path) is not JsonArray array)
-            {
-                throw Invalid(path, "is missing or not an array");
-            }
-
-            return array.Select((item, i) => item is not null && item.GetValueKind() == JsonValueKind.Number
-                    && item.AsValue().TryGetValue<int>(out var v)
-                    ? v
-                    : throw Invalid($"{path}[{i}]", "must be an integer"))
-                .ToArray();
-        }
-
-        private long AsLong(JsonNode? value, string path) =>
-            value is not null && value.GetValueKind() == JsonValueKind.Number && value.AsValue().TryGetValue<long>(out var number)
-                ? number
-                : throw Invalid(path, $"must be an integer, got {value?.ToJsonString() ?? "null"}");
-
-        // Paths carry the parent prefix for messages; the field itself is the last segment.
-        private static JsonNode? Get(JsonObject node, string path)
-        {
-            var value = node[path[(path.LastIndexOf('.') + 1)..]];
-            return value is null || value.GetValueKind() == JsonValueKind.Null ? null : value;
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace VideoAutoR1.Model;
 /// checkpoint (<c>model.*</c>, <c>visual.*</c>, <c>lm_head</c>), so loading is a name-to-name copy.
 /// All methods must be called from one thread (TorchSharp dispose scopes and grad mode are per thread).
 /// </summary>
-public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
+public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLanguageModel, IParityProbe
 {
     private readonly Qwen2_5_VLTextModel model;
     private readonly Qwen2_5_VisionTransformer visual;
@@ -33,31 +33,33 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
 
     public ScalarType DType => Options.DType;
 
+    public string Architecture => nameof(Qwen2_5_VLForConditionalGeneration);
+
+    public Qwen2_5_VLTextConfig Text => Config.Text;
+
+    public IReadOnlyList<long> EosTokenIds => Config.EosTokenIds;
+
+    public long VideoTokenId => Config.VideoTokenId;
+
+    long IParityProbe.ImageTokenId => Config.ImageTokenId;
+
+    public int SpatialMergeSize => Config.SpatialMergeSize;
+
+    public (int PatchSize, int TemporalPatchSize, int InChannels) PatchGeometry =>
+        (Config.Vision.PatchSize, Config.Vision.TemporalPatchSize, Config.Vision.InChannels);
+
     /// <summary>Loads config.json and the safetensors weights. Every mismatch is reported before memory is allocated.</summary>
     public static Qwen2_5_VLForConditionalGeneration Load(string modelDir, ModelLoadOptions options)
     {
         options.Validate();
         var config = Qwen2_5_VLConfig.Load(modelDir);
         using var checkpoint = CheckpointIndex.Open(modelDir);
-        checkpoint.Validate(ParameterShapes(config), config.TieWordEmbeddings);
+        var shapes = ParameterShapes(config);
+        checkpoint.Validate(shapes, config.TieWordEmbeddings);
 
-        var result = new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device)));
-        try
-        {
-            using var noGrad = no_grad();
-            foreach (var (name, parameter) in result.named_parameters())
-            {
-                var (file, entry) = checkpoint.Tensors[name];
-                file.ReadInto(entry, parameter);
-            }
-
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        return ModelPlumbing.Materialise(
+            new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device))),
+            model => ModelPlumbing.LoadWeights(model, checkpoint, shapes, name => name, config.TieWordEmbeddings));
     }
 
     /// <summary>
@@ -67,35 +69,9 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
     public static Qwen2_5_VLForConditionalGeneration CreateRandom(Qwen2_5_VLConfig config, long seed, ModelLoadOptions options)
     {
         options.Validate();
-        var result = new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device)));
-        try
-        {
-            using var noGrad = no_grad();
-            var generator = new Generator((ulong)seed);
-            foreach (var (name, parameter) in result.named_parameters())
-            {
-                if (name.EndsWith(".bias", StringComparison.Ordinal))
-                {
-                    parameter.zero_();
-                }
-                else if (parameter.dim() == 1)
-                {
-                    parameter.fill_(1.0);
-                }
-                else
-                {
-                    using var values = normal(0.0, 0.02, parameter.shape, ScalarType.Float32, generator: generator);
-                    parameter.copy_(values);
-                }
-            }
-
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        return ModelPlumbing.Materialise(
+            new Qwen2_5_VLForConditionalGeneration(config, options, new ParameterFactory(options.DType, new Device(options.Device))),
+            model => ModelPlumbing.InitRandom(model, seed));
     }
 
     /// <summary>Expected parameter names (Hub names) and shapes for a config, computed on the meta device.</summary>
@@ -121,7 +97,10 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
     public Tensor GetVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids) =>
         GetVideoFeatures(pixelValuesVideos, grids, observe: null);
 
-    internal Tensor GetVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids, Action<string, Tensor>? observe)
+    Tensor IParityProbe.GetVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids, Action<string, Tensor> observe) =>
+        GetVideoFeatures(pixelValuesVideos, grids, observe);
+
+    private Tensor GetVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids, Action<string, Tensor>? observe)
     {
         var patchDim = Config.Vision.PatchDim;
         var expectedRows = grids.Sum(g => g.Patches);
@@ -140,119 +119,45 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
     public RopeIndex GetRopeIndex(long[] inputIds, IReadOnlyList<GridThw> videoGrids, IReadOnlyList<double> secondPerGridTs) =>
         RopeIndexBuilder.Build(inputIds, Config, Options.RopeRule, videoGrids, secondPerGridTs);
 
+    RopeIndex IParityProbe.GetRopeIndex(long[] inputIds, IReadOnlyList<GridThw> videoGrids, IReadOnlyList<double> secondPerGridTs,
+        IReadOnlyList<GridThw> imageGrids, RopeIndexRule rule) =>
+        RopeIndexBuilder.Build(inputIds, Config, rule, videoGrids, secondPerGridTs, imageGrids);
+
+    IReadOnlyList<(string Name, long[] Values)> IParityProbe.VisionLayoutIndexes(IReadOnlyList<GridThw> grids)
+    {
+        var layout = VisionLayout.Build(Config.Vision, grids);
+        return
+        [
+            ("vision.rotary_position_ids", layout.RotaryPositionIds),
+            ("vision.window_index", layout.WindowIndex),
+            ("vision.cu_window_seqlens", layout.CuWindowSeqlens),
+            ("vision.cu_seqlens", layout.CuSeqlens),
+        ];
+    }
+
     /// <summary>
     /// Batched prefill: appends each sequence to its slot (right-padded to the longest, masked per row) and returns
     /// the last-position logits [B, V] float32.
     /// </summary>
-    public Tensor Prefill(IReadOnlyList<PrefillInput> batch, KvCachePool cache)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(batch.Count);
-        CheckPool(cache);
-        var slots = batch.Select(p => p.Slot).ToArray();
-        if (slots.Distinct().Count() != slots.Length)
-        {
-            throw new ArgumentException("a slot appears twice in one prefill batch", nameof(batch));
-        }
-
-        var lengths = batch.Select(p => p.InputIds.Length).ToArray();
-        for (var b = 0; b < batch.Count; b++)
-        {
-            if (lengths[b] == 0 || batch[b].Positions.Length != lengths[b])
+    public Tensor Prefill(IReadOnlyList<PrefillInput> batch, KvCachePool cache) =>
+        ModelPlumbing.Prefill(batch, cache, DType, _device,
+            ids =>
             {
-                throw new ArgumentException($"prefill row {b}: {lengths[b]} ids but {batch[b].Positions.Length} positions", nameof(batch));
-            }
-
-            cache.CheckCapacity(slots[b], lengths[b]);
-        }
-
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var maxLength = lengths.Max();
-        var ids = new long[batch.Count * maxLength];
-        var positions = new long[3 * batch.Count * maxLength];
-        for (var b = 0; b < batch.Count; b++)
-        {
-            Array.Copy(batch[b].InputIds, 0, ids, b * maxLength, lengths[b]);
-            for (var row = 0; row < 3; row++)
-            {
-                for (var i = 0; i < lengths[b]; i++)
+                var embeds = model.EmbedTokens.forward(ids);
+                for (var b = 0; b < batch.Count; b++)
                 {
-                    positions[((row * batch.Count) + b) * maxLength + i] = batch[b].Positions.PositionIds[row, i];
+                    ModelPlumbing.ScatterRows(embeds[b], ids[b], Config.VideoTokenId, batch[b].VideoEmbeds, $" (prefill row {b})");
                 }
-            }
-        }
 
-        var inputIds = tensor(ids, [batch.Count, maxLength], device: _device);
-        var embeds = model.EmbedTokens.forward(inputIds);
-        for (var b = 0; b < batch.Count; b++)
-        {
-            ScatterVideo(embeds[b], inputIds[b], batch[b].VideoEmbeds, b);
-        }
-
-        var step = new CachedStep(cache, slots, slots.Select(cache.Length).ToArray(), lengths, _device);
-        try
-        {
-            var mask = step.Mask(maxLength, DType, _device);
-            var hidden = model.Forward(embeds, tensor(positions, [3, batch.Count, maxLength], device: _device), mask, step);
-            var last = tensor(lengths.Select(l => (long)l - 1).ToArray(), device: _device);
-            var lastHidden = hidden.gather(1, last.view(-1, 1, 1).expand(-1, 1, hidden.shape[2])).squeeze(1);
-            var logits = LmHead(lastHidden).to(ScalarType.Float32);
-            for (var b = 0; b < batch.Count; b++)
-            {
-                cache.Advance(slots[b], lengths[b], batch[b].Positions.RopeDelta);
-            }
-
-            return logits.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            step.Dispose();
-        }
-    }
+                return (embeds, 0);
+            },
+            (embeds, positions, mask, step, _) => model.Forward(embeds, positions, mask, step),
+            LmHead);
 
     /// <summary>One token per slot, each at position Length(slot) + RopeDelta(slot) on all three rows; logits [B, V] float32.</summary>
-    public Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache)
-    {
-        if (tokenIds.Length != slots.Length || slots.Length == 0)
-        {
-            throw new ArgumentException($"{tokenIds.Length} tokens for {slots.Length} slots", nameof(tokenIds));
-        }
-
-        if (slots.Distinct().Count() != slots.Length)
-        {
-            throw new ArgumentException("a slot appears twice in one decode step", nameof(slots));
-        }
-
-        CheckPool(cache);
-        foreach (var slot in slots)
-        {
-            cache.CheckCapacity(slot, 1);
-        }
-
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var past = slots.Select(cache.Length).ToArray();
-        var position = slots.Select((s, b) => past[b] + cache.RopeDelta(s)).ToArray();
-        var positions = tensor(position, device: _device).view(1, -1, 1).expand(3, -1, 1);
-        var embeds = model.EmbedTokens.forward(tensor(tokenIds, [tokenIds.Length, 1], device: _device));
-        var step = new CachedStep(cache, slots, past, Enumerable.Repeat(1, slots.Length).ToArray(), _device);
-        try
-        {
-            var mask = step.Mask(1, DType, _device);
-            var hidden = model.Forward(embeds, positions, mask, step);
-            var logits = LmHead(hidden.squeeze(1)).to(ScalarType.Float32);
-            foreach (var slot in slots)
-            {
-                cache.Advance(slot, 1, ropeDelta: null);
-            }
-
-            return logits.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            step.Dispose();
-        }
-    }
+    public Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache) =>
+        ModelPlumbing.DecodeStep(tokenIds, slots, cache, DType, _device, model.EmbedTokens.forward,
+            (embeds, positions, mask, step) => model.Forward(embeds, positions, mask, step), LmHead);
 
     /// <summary>
     /// Full forward without a cache (autograd-capable): inputIds [B, L], positionIds [3, B, L], attentionMask [B, L]
@@ -261,7 +166,16 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
     public Tensor ForwardLogits(Tensor inputIds, Tensor positionIds, Tensor? attentionMask = null, Tensor? videoEmbeds = null) =>
         ForwardLogits(inputIds, positionIds, attentionMask, videoEmbeds, observe: null);
 
-    internal Tensor ForwardLogits(Tensor inputIds, Tensor positionIds, Tensor? attentionMask, Tensor? videoEmbeds, Action<string, Tensor>? observe)
+    Tensor IParityProbe.ForwardLogits(Tensor inputIds, Tensor positionIds, Tensor? videoEmbeds, Action<string, Tensor> observe) =>
+        ForwardLogits(inputIds, positionIds, null, videoEmbeds, observe);
+
+    void IParityProbe.RotaryCosSin(Tensor positionIds, Action<string, Tensor> observe)
+    {
+        using var scope = NewDisposeScope();
+        model.RotaryCosSin(positionIds.to(_device), DType, observe);
+    }
+
+    private Tensor ForwardLogits(Tensor inputIds, Tensor positionIds, Tensor? attentionMask, Tensor? videoEmbeds, Action<string, Tensor>? observe)
     {
         using var scope = NewDisposeScope();
         long b = inputIds.shape[0], l = inputIds.shape[1];
@@ -269,55 +183,16 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module
         var embeds = model.EmbedTokens.forward(ids);
         if (videoEmbeds is not null || ids.eq(Config.VideoTokenId).any().item<bool>())
         {
-            embeds = ScatterVideo(embeds.clone(), ids, videoEmbeds, row: null);
+            embeds = ModelPlumbing.ScatterRows(embeds.clone(), ids, Config.VideoTokenId, videoEmbeds, "");
         }
 
         observe?.Invoke("inputs_embeds", embeds);
-        var causal = ones(l, l, ScalarType.Bool, _device).tril().view(1, 1, l, l);
-        var visible = attentionMask is null
-            ? causal
-            : causal.logical_and(attentionMask.to(_device).to(ScalarType.Bool).view(b, 1, 1, l));
-        var mask = zeros(visible.shape, DType, _device).masked_fill(visible.logical_not(), AttentionMath.MaskValue(DType));
+        var mask = ModelPlumbing.CausalMask(b, l, attentionMask, DType, _device);
         var hidden = model.Forward(embeds, positionIds.to(ScalarType.Int64).to(_device), mask, cache: null, observe);
         observe?.Invoke("final_norm_out", hidden);
         return LmHead(hidden).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
-    internal (Tensor Cos, Tensor Sin) RotaryCosSin(Tensor positionIds, Action<string, Tensor> observe) =>
-        model.RotaryCosSin(positionIds.to(_device), DType, observe);
-
     private Tensor LmHead(Tensor hidden) =>
         lm_head is null ? nn.functional.linear(hidden, model.EmbedTokens.Weight) : lm_head.forward(hidden);
-
-    // HF masked_scatter: video rows replace the <|video_pad|> embeddings in order; counts must agree.
-    private Tensor ScatterVideo(Tensor embeds, Tensor ids, Tensor? video, int? row)
-    {
-        var where = row is null ? "" : $" (prefill row {row})";
-        using var isVideo = ids.eq(Config.VideoTokenId);
-        var count = isVideo.sum().item<long>();
-        var rows = video?.shape[0] ?? 0;
-        if (count != rows || (video is not null && (video.dim() != 2 || video.shape[1] != embeds.shape[^1])))
-        {
-            throw ModelErrors.Input(ModelErrors.VideoTokensMismatch,
-                $"video features and video tokens do not match{where}: {count} <|video_pad|> tokens, " +
-                $"video embeddings of shape [{string.Join(", ", video?.shape ?? [])}]");
-        }
-
-        if (video is null)
-        {
-            return embeds;
-        }
-
-        using var mask = isVideo.unsqueeze(-1).expand_as(embeds);
-        using var source = video.to(embeds.dtype).to(_device);
-        return embeds.masked_scatter_(mask, source);
-    }
-
-    private void CheckPool(KvCachePool cache)
-    {
-        if (cache.DType != DType)
-        {
-            throw new ArgumentException($"KV cache dtype {cache.DType} differs from the model dtype {DType}", nameof(cache));
-        }
-    }
 }

@@ -12,9 +12,30 @@ public static class RopeIndexBuilder
         RopeIndexRule rule,
         IReadOnlyList<GridThw> videoGrids,
         IReadOnlyList<double> secondPerGridTs,
-        IReadOnlyList<GridThw>? imageGrids = null)
+        IReadOnlyList<GridThw>? imageGrids = null) =>
+        Build(inputIds, new VisionTokens(config.VideoTokenId, config.ImageTokenId, config.SpatialMergeSize, config.TokensPerSecond),
+            rule, videoGrids, secondPerGridTs, imageGrids ?? []);
+
+    /// <summary>
+    /// Qwen3-VL: every temporal group of a video is its own vision block (with its own vision_start/end and a timestamp
+    /// text before it), so each video grid is split into t grids of one group. The t row then never advances inside a
+    /// block, time being carried by the timestamp text, and text after a block continues at max + 1.
+    /// </summary>
+    public static RopeIndex BuildQwen3(long[] inputIds, Qwen3VLConfig config, IReadOnlyList<GridThw> videoGrids, IReadOnlyList<GridThw>? imageGrids = null)
     {
-        imageGrids ??= [];
+        var groups = videoGrids.SelectMany(g => Enumerable.Repeat(g with { T = 1 }, g.T)).ToArray();
+        return Build(inputIds, new VisionTokens(config.VideoTokenId, config.ImageTokenId, config.SpatialMergeSize, TokensPerSecond: 0),
+            RopeIndexRule.Legacy, groups, new double[groups.Length], imageGrids ?? []);
+    }
+
+    private static RopeIndex Build(
+        long[] inputIds,
+        VisionTokens config,
+        RopeIndexRule rule,
+        IReadOnlyList<GridThw> videoGrids,
+        IReadOnlyList<double> secondPerGridTs,
+        IReadOnlyList<GridThw> imageGrids)
+    {
         if (secondPerGridTs.Count != videoGrids.Count)
         {
             throw ModelErrors.Input(ModelErrors.VideoGridMismatch,
@@ -103,4 +124,6 @@ public static class RopeIndexBuilder
         rule == RopeIndexRule.FloatInterval
             ? (long)(k * secondPerGrid * tokensPerSecond)
             : (long)(k * (long)secondPerGrid * tokensPerSecond);
+
+    private sealed record VisionTokens(long VideoTokenId, long ImageTokenId, int SpatialMergeSize, double TokensPerSecond);
 }

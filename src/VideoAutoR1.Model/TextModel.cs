@@ -38,24 +38,7 @@ public sealed class Qwen2_5_VLAttention : nn.Module
         var q = q_proj.forward(x).view(b, l, _heads, _headDim).transpose(1, 2);
         var k = k_proj.forward(x).view(b, l, _kvHeads, _headDim).transpose(1, 2);
         var v = v_proj.forward(x).view(b, l, _kvHeads, _headDim).transpose(1, 2);
-        var c = cos.unsqueeze(1);
-        var s = sin.unsqueeze(1);
-        q = q * c + AttentionMath.RotateHalf(q) * s;
-        k = k * c + AttentionMath.RotateHalf(k) * s;
-        if (cache is not null)
-        {
-            (k, v) = cache.Append(layer, k, v);
-        }
-
-        var groups = _heads / _kvHeads;
-        if (groups > 1)
-        {
-            k = k.repeat_interleave(groups, 1);
-            v = v.repeat_interleave(groups, 1);
-        }
-
-        var attended = AttentionMath.Attend(q, k, v, 1.0 / Math.Sqrt(_headDim), mask);
-        var merged = attended.transpose(1, 2).reshape(b, l, -1);
+        var merged = AttentionMath.CausalSelfAttention(q, k, v, cos, sin, mask, cache, layer);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }
 }

@@ -4,36 +4,47 @@ using static TorchSharp.torch;
 
 namespace VideoAutoR1.Model;
 
-/// <summary>Conv3d patch embedding with kernel = stride = one patch, computed as one matmul (no bias).</summary>
+/// <summary>
+/// Conv3d patch embedding with kernel = stride = one patch (<c>proj</c>; Qwen2.5-VL has no bias, Qwen3-VL has one). Run
+/// as the Conv3d HF runs, not as the equivalent matmul: the two sum the C·T·P·P products in different orders.
+/// </summary>
 public sealed class Qwen2_5_VisionPatchEmbed : nn.Module<Tensor, Tensor>
 {
     private readonly Conv3dWeight proj;
 
-    public Qwen2_5_VisionPatchEmbed(Qwen2_5_VLVisionConfig config, ParameterFactory factory) : base("patch_embed")
+    public Qwen2_5_VisionPatchEmbed(int hidden, int inChannels, int temporalPatch, int patch, bool bias, ParameterFactory factory)
+        : base("patch_embed")
     {
-        proj = new Conv3dWeight(config, factory);
+        proj = new Conv3dWeight(hidden, inChannels, temporalPatch, patch, bias, factory);
         RegisterComponents();
     }
 
-    /// <summary>Each pixel row is one (C, T, P, P) kernel volume, so the Conv3d is rows @ W.view(out, -1)ᵀ.</summary>
+    /// <summary>pixel rows [N, C·T·P·P] → [N, hidden]; each row is one (C, T, P, P) kernel volume.</summary>
     public override Tensor forward(Tensor pixels)
     {
-        using var flat = proj.Weight.view(proj.Weight.shape[0], -1);
-        return nn.functional.linear(pixels, flat);
+        using var scope = NewDisposeScope();
+        var shape = proj.Weight.shape;
+        var volumes = pixels.view(-1, shape[1], shape[2], shape[3], shape[4]);
+        var stride = new[] { shape[2], shape[3], shape[4] };
+        return nn.functional.conv3d(volumes, proj.Weight, proj.Bias, stride).view(-1, shape[0]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Holds <c>proj.weight</c> [hidden, C, T, P, P] under the checkpoint's Conv3d name.</summary>
+    /// <summary>Holds <c>proj.weight</c> [hidden, C, T, P, P] (and <c>proj.bias</c>) under the checkpoint's Conv3d name.</summary>
     private sealed class Conv3dWeight : nn.Module
     {
         private readonly Parameter weight;
+        private readonly Parameter? bias;
 
-        public Conv3dWeight(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("proj")
+        public Conv3dWeight(int hidden, int inChannels, int temporalPatch, int patch, bool hasBias, ParameterFactory factory) : base("proj")
         {
-            weight = factory.Create(c.HiddenSize, c.InChannels, c.TemporalPatchSize, c.PatchSize, c.PatchSize);
+            weight = factory.Create(hidden, inChannels, temporalPatch, patch, patch);
+            bias = hasBias ? factory.Create(hidden) : null;
             RegisterComponents();
         }
 
         public Tensor Weight => weight;
+
+        public Tensor? Bias => bias;
     }
 }
 
@@ -45,12 +56,12 @@ public sealed class Qwen2_5_VLVisionAttention : nn.Module
     private readonly int _heads;
     private readonly int _headDim;
 
-    public Qwen2_5_VLVisionAttention(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("attn")
+    public Qwen2_5_VLVisionAttention(int hidden, int heads, ParameterFactory factory) : base("attn")
     {
-        qkv = new Linear(c.HiddenSize, 3L * c.HiddenSize, true, factory);
-        proj = new Linear(c.HiddenSize, c.HiddenSize, true, factory);
-        _heads = c.NumHeads;
-        _headDim = c.HeadDim;
+        qkv = new Linear(hidden, 3L * hidden, true, factory);
+        proj = new Linear(hidden, hidden, true, factory);
+        _heads = heads;
+        _headDim = hidden / heads;
         RegisterComponents();
     }
 
@@ -63,15 +74,13 @@ public sealed class Qwen2_5_VLVisionAttention : nn.Module
         var k = ApplyRotary(parts[1], cos, sin).transpose(0, 1);
         var v = parts[2].transpose(0, 1);
         var scale = 1.0 / Math.Sqrt(_headDim);
-        var outputs = new List<Tensor>();
-        foreach (var (start, length, count) in segments.Runs)
-        {
-            // `count` consecutive segments of equal `length` attend as one batch [heads, count, length, d].
-            Tensor Batch(Tensor t) => t.narrow(1, start, length * count).reshape(_heads, count, length, _headDim);
-            var attended = AttentionMath.Attend(Batch(q), Batch(k), Batch(v), scale, mask: null);
-            outputs.Add(attended.reshape(_heads, length * count, _headDim));
-        }
 
+        // One attention per segment, as HF's eager path splits by cu_seqlens (a batched matmul over equal-length
+        // segments may round differently).
+        var outputs = segments.Bounds
+            .Select(b => AttentionMath.Attend(q.narrow(1, b.Start, b.Length), k.narrow(1, b.Start, b.Length),
+                v.narrow(1, b.Start, b.Length), scale, mask: null))
+            .ToArray();
         var merged = cat(outputs, 1).transpose(0, 1).reshape(n, -1);
         return proj.forward(merged).MoveToOuterDisposeScope();
     }
@@ -120,7 +129,7 @@ public sealed class Qwen2_5_VLVisionBlock : nn.Module
     {
         norm1 = new RMSNorm(c.HiddenSize, 1e-6, factory);
         norm2 = new RMSNorm(c.HiddenSize, 1e-6, factory);
-        attn = new Qwen2_5_VLVisionAttention(c, factory);
+        attn = new Qwen2_5_VLVisionAttention(c.HiddenSize, c.NumHeads, factory);
         mlp = new Qwen2_5_VLMLP(c.HiddenSize, c.IntermediateSize, bias: true, factory);
         RegisterComponents();
     }
@@ -180,7 +189,8 @@ public sealed class Qwen2_5_VisionTransformer : nn.Module
     public Qwen2_5_VisionTransformer(Qwen2_5_VLVisionConfig config, ParameterFactory factory) : base("visual")
     {
         _config = config;
-        patch_embed = new Qwen2_5_VisionPatchEmbed(config, factory);
+        patch_embed = new Qwen2_5_VisionPatchEmbed(
+            config.HiddenSize, config.InChannels, config.TemporalPatchSize, config.PatchSize, bias: false, factory);
         blocks = new ModuleList<Qwen2_5_VLVisionBlock>(
             Enumerable.Range(0, config.Depth).Select(_ => new Qwen2_5_VLVisionBlock(config, factory)).ToArray());
         merger = new Qwen2_5_VLPatchMerger(config, factory);
@@ -204,7 +214,7 @@ public sealed class Qwen2_5_VisionTransformer : nn.Module
         var n = x.shape[0];
         var windowIndex = tensor(layout.WindowIndex, device: device);
         x = x.view(n / unit, unit, -1).index_select(0, windowIndex).view(n, -1);
-        var rotary = RotaryAngles(layout, device);
+        var rotary = RotaryMath.VisionAngles(layout.RotaryPositionIds, _config.HeadDim, device);
         rotary = rotary.view(n / unit, unit, -1).index_select(0, windowIndex).view(n, -1);
         var emb = cat([rotary, rotary], -1);
         var cos = emb.cos();
@@ -225,41 +235,20 @@ public sealed class Qwen2_5_VisionTransformer : nn.Module
         return merged.index_select(0, reverse).MoveToOuterDisposeScope();
     }
 
-    // Per patch: [row·inv, col·inv] in float32 with inv = 1 / 10000^(2i/d), d = head_dim/2.
-    private Tensor RotaryAngles(VisionLayout layout, Device device)
-    {
-        var dim = _config.HeadDim / 2;
-        var invFreq = RotaryMath.InverseFrequencies(10000.0, dim, device);
-        var ids = tensor(layout.RotaryPositionIds, device: device).view(-1, 2).to(ScalarType.Float32);
-        var rows = ids.narrow(1, 0, 1) * invFreq;
-        var cols = ids.narrow(1, 1, 1) * invFreq;
-        return cat([rows, cols], -1);
-    }
 }
 
-/// <summary>Segment boundaries (cumulative, in patches) grouped into runs of equal-length segments.</summary>
+/// <summary>Attention segments (start, length in patches) from cumulative boundaries; empty segments are dropped.</summary>
 public sealed class VisionSegments
 {
     public VisionSegments(long[] cumulative)
     {
-        var runs = new List<(long Start, long Length, long Count)>();
-        for (var i = 1; i < cumulative.Length; i++)
-        {
-            var length = cumulative[i] - cumulative[i - 1];
-            if (runs.Count > 0 && runs[^1].Length == length)
-            {
-                runs[^1] = runs[^1] with { Count = runs[^1].Count + 1 };
-            }
-            else
-            {
-                runs.Add((cumulative[i - 1], length, 1));
-            }
-        }
-
-        Runs = runs;
+        Bounds = Enumerable.Range(1, cumulative.Length - 1)
+            .Select(i => (Start: cumulative[i - 1], Length: cumulative[i] - cumulative[i - 1]))
+            .Where(b => b.Length > 0)
+            .ToArray();
     }
 
-    public IReadOnlyList<(long Start, long Length, long Count)> Runs { get; }
+    public IReadOnlyList<(long Start, long Length)> Bounds { get; }
 }
 
 /// <summary>
@@ -289,21 +278,7 @@ public sealed record VisionLayout(long[] RotaryPositionIds, long[] WindowIndex, 
             int hm = g.H / merge, wm = g.W / merge;
             for (var t = 0; t < g.T; t++)
             {
-                for (var by = 0; by < hm; by++)
-                {
-                    for (var bx = 0; bx < wm; bx++)
-                    {
-                        for (var my = 0; my < merge; my++)
-                        {
-                            for (var mx = 0; mx < merge; mx++)
-                            {
-                                rotary.Add(by * merge + my);
-                                rotary.Add(bx * merge + mx);
-                            }
-                        }
-                    }
-                }
-
+                rotary.AddRange(MergeOrderRowCol(g.H, g.W, merge));
                 cu.Add(cu[^1] + (long)g.H * g.W);
             }
 
@@ -338,5 +313,24 @@ public sealed record VisionLayout(long[] RotaryPositionIds, long[] WindowIndex, 
         }
 
         return new VisionLayout(rotary.ToArray(), windowIndex.ToArray(), cuWindow.ToArray(), cu.ToArray());
+    }
+
+    /// <summary>(row, col) pairs of one frame's patches in the processor's merge-group order (h/m, w/m, m, m).</summary>
+    public static IEnumerable<long> MergeOrderRowCol(int h, int w, int merge)
+    {
+        for (var by = 0; by < h / merge; by++)
+        {
+            for (var bx = 0; bx < w / merge; bx++)
+            {
+                for (var my = 0; my < merge; my++)
+                {
+                    for (var mx = 0; mx < merge; mx++)
+                    {
+                        yield return by * merge + my;
+                        yield return bx * merge + mx;
+                    }
+                }
+            }
+        }
     }
 }

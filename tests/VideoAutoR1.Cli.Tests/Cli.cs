@@ -36,6 +36,8 @@ public static class Cli
 
     public static string TinyAFixture => Path.Combine(AppContext.BaseDirectory, "Fixtures", "qwen2_5_vl", "tiny-a");
 
+    public static string TinyQ3aFixture => Path.Combine(AppContext.BaseDirectory, "Fixtures", "qwen3_vl", "tiny-q3a");
+
     private static string Program
     {
         get

@@ -4,7 +4,7 @@ using VideoAutoR1.Model;
 namespace VideoAutoR1.Cli.Tests;
 
 /// <summary>
-/// <c>videoautor1 parity</c> on the repository's tiny-a set and on every set under VIDEOAUTOR1_PARITY_FIXTURES
+/// <c>videoautor1 parity</c> on the repository's tiny-a (Qwen2.5-VL) and tiny-q3a (Qwen3-VL) sets and on every set under VIDEOAUTOR1_PARITY_FIXTURES
 /// (colon-separated, as the Model tests read it), on a tampered copy, and on directories that are not fixtures.
 /// </summary>
 public sealed class ParityCommandTests
@@ -13,7 +13,7 @@ public sealed class ParityCommandTests
 
     public static TheoryData<string> FixtureRoots()
     {
-        var roots = new List<string> { Cli.TinyAFixture };
+        var roots = new List<string> { Cli.TinyAFixture, Cli.TinyQ3aFixture };
         if (Environment.GetEnvironmentVariable(FixtureEnvironmentVariable) is { Length: > 0 } extra)
         {
             roots.AddRange(extra.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath));
@@ -45,10 +45,12 @@ public sealed class ParityCommandTests
         Assert.Equal("parity: PASS", result.StdoutLines[^1]);
     }
 
-    [Fact]
-    public void Bf16_runs_and_reports_the_bf16_deviation()
+    [Theory]
+    [InlineData("qwen2_5_vl/tiny-a")]
+    [InlineData("qwen3_vl/tiny-q3a")]
+    public void Bf16_runs_and_reports_the_bf16_deviation(string set)
     {
-        var result = Cli.Run("parity", Cli.TinyAFixture, "--dtype", "bf16");
+        var result = Cli.Run("parity", Path.Combine(AppContext.BaseDirectory, "Fixtures", set), "--dtype", "bf16");
 
         // In bf16 every float tensor is report-only (fp32 tolerances do not apply), so the run passes on exact checks.
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -18,7 +18,7 @@ public sealed record TemplateExample(QuestionSpec Question, PreprocessedVideo Vi
 public static class TemplateTrainer
 {
     public static double Train(
-        Qwen2_5_VLForConditionalGeneration model,
+        IVideoLanguageModel model,
         QwenTokenizer tokenizer,
         IReadOnlyList<TemplateExample> examples,
         int steps,
@@ -31,7 +31,9 @@ public static class TemplateTrainer
         {
             var video = example.Video;
             var grid = new GridThw(video.GridT, video.GridH, video.GridW);
-            var prompt = EngineModel.EncodePrompt(tokenizer, prompts, example.Question, video.TokenCount(model.Config.SpatialMergeSize));
+            // The engine's prompt: a Qwen3-VL video (with group timestamps) is one timestamped block per temporal group.
+            var prompt = Array.ConvertAll(
+                prompts.Encode(example.Question, video.TokenCount(model.SpatialMergeSize), tokenizer, video.GroupTimestamps), id => (long)id);
             var completion = tokenizer.Encode(example.Completion).Select(id => (long)id).Append(tokenizer.Special.ImEnd).ToArray();
             var ids = prompt.Concat(completion).ToArray();
             var rope = model.GetRopeIndex(ids, [grid], [video.SecondPerGridT]);
@@ -56,8 +58,8 @@ public static class TemplateTrainer
         // Softmax over the completions' own tokens plus a fixed sample of other words, the sample's logits raised by
         // ln(others / sampled) so the loss estimates the full softmax over the vocabulary (sampled softmax with the
         // uniform log-Q correction). Projecting every position onto all 151,936 words would dominate the cost.
-        var vocabulary = model.Config.VocabSize;
-        var hiddenSize = model.Config.Text.HiddenSize;
+        var vocabulary = model.Text.VocabSize;
+        var hiddenSize = model.Text.HiddenSize;
         var targetIds = batch.SelectMany(b => b.Targets.data<long>().ToArray()).Distinct().Order().ToArray();
         var random = new Random(7);
         var others = Enumerable.Range(0, vocabulary).Select(i => (long)i).Except(targetIds).OrderBy(_ => random.Next()).Take(NegativeSamples).ToArray();
@@ -85,18 +87,19 @@ public static class TemplateTrainer
         // What learns: the decoder layers, the final norm, and a delta on the embedding rows of the completion tokens
         // (added to the tied weight afterwards). The vision tower stays as initialised, as do all other embedding rows
         // (a dense update of the 151,936-row table would cost more than everything else together).
-        var layers = model.named_parameters()
-            .Where(p => p.name.StartsWith("model.layers.", StringComparison.Ordinal) || p.name == "model.norm.weight")
+        var decoder = Decoder.Of(model);
+        var module = (nn.Module)model;
+        var layers = module.named_parameters()
+            .Where(p => p.name.StartsWith(decoder.Prefix + "layers.", StringComparison.Ordinal) || p.name == decoder.Prefix + "norm.weight")
             .Select(p => p.parameter)
             .ToArray();
-        foreach (var (_, parameter) in model.named_parameters())
+        foreach (var (_, parameter) in module.named_parameters())
         {
             parameter.requires_grad = layers.Contains(parameter);
         }
 
         var rowDelta = nn.Parameter(zeros(targetIds.Length, hiddenSize));
-        var decoder = (Qwen2_5_VLTextModel)model.named_children().Single(c => c.name == "model").module;
-        var embedding = decoder.EmbedTokens.Weight;
+        var embedding = decoder.Embed.Weight;
         using var optimizer = optim.Adam(layers.Append(rowDelta), learningRate);
         var loss = double.NaN;
         for (var step = 0; step < steps; step++)
@@ -109,10 +112,10 @@ public static class TemplateTrainer
             {
                 var (ids, positions, videoEmbeds, promptLength, _) = batch[i];
                 var length = ids.shape[1];
-                var isVideo = ids.eq(model.Config.VideoTokenId).unsqueeze(-1).expand(-1, -1, hiddenSize);
-                var embeds = (decoder.EmbedTokens.forward(ids) + rowsRead[i].matmul(rowDelta).unsqueeze(0)).masked_scatter(isVideo, videoEmbeds);
+                var isVideo = ids.eq(model.VideoTokenId).unsqueeze(-1).expand(-1, -1, hiddenSize);
+                var embeds = decoder.Embed.forward(ids) + rowsRead[i].matmul(rowDelta).unsqueeze(0);
                 var causal = full(length, length, float.NegativeInfinity).triu(1).view(1, 1, length, length);
-                var hidden = decoder.Forward(embeds, positions, causal, cache: null);
+                var hidden = decoder.Forward(embeds, isVideo, videoEmbeds, positions, causal);
 
                 // Position i predicts token i + 1: the completion is predicted from the last prompt position on.
                 var predicting = hidden[0, TensorIndex.Slice(promptLength - 1, length - 1)];
@@ -129,7 +132,7 @@ public static class TemplateTrainer
         using (no_grad())
         {
             embedding.index_add_(0, tensor(targetIds), rowDelta, 1);
-            foreach (var (_, parameter) in model.named_parameters())
+            foreach (var (_, parameter) in module.named_parameters())
             {
                 parameter.requires_grad = false;
             }
@@ -139,4 +142,32 @@ public static class TemplateTrainer
     }
 
     private const int NegativeSamples = 2048;
+
+    /// <summary>The decoder of either family, fed as the model feeds it (video rows scattered, DeepStack added).</summary>
+    private sealed record Decoder(string Prefix, Model.Embedding Embed, Func<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> Run)
+    {
+        public static Decoder Of(IVideoLanguageModel model)
+        {
+            var root = ((nn.Module)model).named_children().Single(c => c.name == "model").module;
+            if (root is Qwen2_5_VLTextModel qwen2)
+            {
+                return new Decoder("model.", qwen2.EmbedTokens,
+                    (embeds, isVideo, features, positions, mask) => qwen2.Forward(embeds.masked_scatter(isVideo, features), positions, mask, cache: null));
+            }
+
+            var text = ((Qwen3VLModel)root).LanguageModel;
+            return new Decoder("model.language_model.", text.EmbedTokens, (embeds, isVideo, features, positions, mask) =>
+            {
+                var hidden = embeds.shape[^1];
+                var deepstack = Enumerable.Range(1, (int)(features.shape[1] / hidden) - 1)
+                    .Select(j => zeros_like(embeds).masked_scatter(isVideo, features.narrow(1, j * hidden, hidden).contiguous()))
+                    .ToArray();
+                var scattered = embeds.masked_scatter(isVideo, features.narrow(1, 0, hidden).contiguous());
+                return text.Forward(scattered, positions, mask, cache: null, new DeepstackInput(deepstack));
+            });
+        }
+
+        public Tensor Forward(Tensor embeds, Tensor isVideo, Tensor features, Tensor positions, Tensor mask) =>
+            Run(embeds, isVideo, features, positions, mask);
+    }
 }

@@ -32,6 +32,7 @@ public sealed class ParityTests(ITestOutputHelper output)
     {
         var sets = FixtureSets().Cast<object[]>().Select(row => (string)row[0]);
         Assert.Contains(sets, set => set.EndsWith("tiny-a", StringComparison.Ordinal));
+        Assert.Contains(sets, set => set.EndsWith("tiny-q3a", StringComparison.Ordinal));
         var extra = Environment.GetEnvironmentVariable(TestPaths.FixtureEnvironmentVariable);
         foreach (var root in (extra ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -7,10 +7,12 @@ internal static class TestPaths
 {
     public const string FixtureEnvironmentVariable = "VIDEOAUTOR1_PARITY_FIXTURES";
 
-    /// <summary>The repository's own fixture sets (copied to the test output directory).</summary>
-    public static string RepoFixtures => Path.Combine(AppContext.BaseDirectory, "Fixtures", "qwen2_5_vl");
+    /// <summary>The repository's own fixture sets of both families (copied to the test output directory).</summary>
+    public static string RepoFixtures => Path.Combine(AppContext.BaseDirectory, "Fixtures");
 
-    public static string TinyA => Path.Combine(RepoFixtures, "tiny-a");
+    public static string TinyA => Path.Combine(RepoFixtures, "qwen2_5_vl", "tiny-a");
+
+    public static string TinyQ3a => Path.Combine(RepoFixtures, "qwen3_vl", "tiny-q3a");
 
     public static string TinyAModel => Path.Combine(TinyA, "model");
 

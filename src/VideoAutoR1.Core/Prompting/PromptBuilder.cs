@@ -26,16 +26,20 @@ public sealed partial class PromptBuilder
         _options = options;
     }
 
-    /// <summary>The full prompt text; <paramref name="videoTokenCount"/> 0 leaves the video block out (text-only question).</summary>
-    public string Build(QuestionSpec question, int videoTokenCount)
+    /// <summary>
+    /// The full prompt text; <paramref name="videoTokenCount"/> 0 leaves the video block out (text-only question).
+    /// With <paramref name="groupTimestamps"/> (Qwen3-VL) the video is one block per temporal group, each after its
+    /// <c>&lt;t seconds&gt;</c> text, as <c>Qwen3VLProcessor</c> expands it; the tokens split evenly over the groups.
+    /// </summary>
+    public string Build(QuestionSpec question, int videoTokenCount, IReadOnlyList<double>? groupTimestamps = null)
     {
-        var (before, user) = Parts(question, videoTokenCount);
+        var (before, user) = Parts(question, videoTokenCount, groupTimestamps);
         var prompt = new StringBuilder(before.Length + user.Length + 64 + videoTokenCount * VideoPad.Length);
         prompt.Append(before);
-        if (videoTokenCount > 0)
+        foreach (var (label, tokens) in VideoBlocks(videoTokenCount, groupTimestamps))
         {
-            prompt.Append(VisionStart);
-            for (var i = 0; i < videoTokenCount; i++)
+            prompt.Append(label).Append(VisionStart);
+            for (var i = 0; i < tokens; i++)
             {
                 prompt.Append(VideoPad);
             }
@@ -51,21 +55,25 @@ public sealed partial class PromptBuilder
     /// </summary>
     /// <exception cref="VideoQaException"><c>prompt_too_long</c> when it leaves fewer than
     /// <see cref="PromptOptions.MinNewTokens"/> of <see cref="PromptOptions.ContextLength"/> for the answer.</exception>
-    public int[] Encode(QuestionSpec question, int videoTokenCount, QwenTokenizer tokenizer)
+    public int[] Encode(QuestionSpec question, int videoTokenCount, QwenTokenizer tokenizer, IReadOnlyList<double>? groupTimestamps = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        var (before, user) = Parts(question, videoTokenCount);
+        var (before, user) = Parts(question, videoTokenCount, groupTimestamps);
         var ids = new List<int>(videoTokenCount + 512);
-        ids.AddRange(tokenizer.Encode(before));
-        if (videoTokenCount > 0)
+        var special = tokenizer.Special;
+
+        // Special tokens split the text before tokenisation, so each text run between them is encoded on its own.
+        var text = before;
+        foreach (var (label, tokens) in VideoBlocks(videoTokenCount, groupTimestamps))
         {
-            var special = tokenizer.Special;
+            ids.AddRange(tokenizer.Encode(text + label));
+            text = "";
             ids.Add(special.VisionStart);
-            ids.AddRange(Enumerable.Repeat(special.VideoPad, videoTokenCount));
+            ids.AddRange(Enumerable.Repeat(special.VideoPad, tokens));
             ids.Add(special.VisionEnd);
         }
 
-        ids.AddRange(tokenizer.Encode(user + After));
+        ids.AddRange(tokenizer.Encode(text + user + After));
         var limit = _options.ContextLength - _options.MinNewTokens;
         if (ids.Count > limit)
         {
@@ -75,12 +83,32 @@ public sealed partial class PromptBuilder
         return [.. ids];
     }
 
-    private (string Before, string User) Parts(QuestionSpec question, int videoTokenCount)
+    /// <summary>Qwen3-VL's per-group label, <c>f"&lt;{t:.1f} seconds&gt;"</c> with Python's rounding.</summary>
+    public static string TimestampLabel(double seconds) => $"<{PythonFormat.Fixed(seconds, 1)} seconds>";
+
+    private static IEnumerable<(string Label, int Tokens)> VideoBlocks(int videoTokenCount, IReadOnlyList<double>? groupTimestamps)
+    {
+        if (videoTokenCount == 0)
+        {
+            return [];
+        }
+
+        return groupTimestamps is null
+            ? [("", videoTokenCount)]
+            : groupTimestamps.Select(t => (TimestampLabel(t), videoTokenCount / groupTimestamps.Count));
+    }
+
+    private (string Before, string User) Parts(QuestionSpec question, int videoTokenCount, IReadOnlyList<double>? groupTimestamps)
     {
         Validate(question);
         if (videoTokenCount < 0)
         {
             throw Invalid("video_tokens_invalid", $"video token count must be >= 0, got {videoTokenCount}");
+        }
+
+        if (groupTimestamps is not null && (groupTimestamps.Count == 0 || videoTokenCount % groupTimestamps.Count != 0))
+        {
+            throw Invalid("video_tokens_invalid", $"{videoTokenCount} video tokens do not split into {groupTimestamps.Count} temporal groups");
         }
 
         return ($"<|im_start|>system\n{_options.SystemPrompt}<|im_end|>\n<|im_start|>user\n", UserPrompts.For(question));

@@ -60,7 +60,7 @@ public static class AnswersApi
     public static Ok<ModelList> ListModels(AnswerGateway gateway)
     {
         var status = gateway.Status;
-        return TypedResults.Ok(new ModelList("list", [new ModelCard(status.ModelId, "model", "videoautor1", status.Ready)]));
+        return TypedResults.Ok(new ModelList("list", [new ModelCard(status.ModelId, "model", "videoautor1", status.Ready, status.Architecture)]));
     }
 
     private static async Task<AnswerRequest> BuildAsync(HttpContext context, AskInputReader reader, AnswerRequestFactory factory)

@@ -75,6 +75,7 @@ public sealed record RationaleEvent(string Text);
 /// <summary>SSE "a2" event: the second box closed.</summary>
 public sealed record A2Event(string A2);
 
-public sealed record ModelCard(string Id, string Object, string OwnedBy, bool Ready);
+/// <param name="Architecture">The checkpoint's architecture (Qwen2_5_VLForConditionalGeneration or Qwen3VLForConditionalGeneration).</param>
+public sealed record ModelCard(string Id, string Object, string OwnedBy, bool Ready, string Architecture);
 
 public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);

@@ -78,7 +78,7 @@ public sealed class VideoQaGrpcService(
     public override Task<Proto.ListModelsResponse> ListModels(Proto.ListModelsRequest request, ServerCallContext context)
     {
         var status = gateway.Status;
-        return Task.FromResult(new Proto.ListModelsResponse { Models = { new Proto.Model { Id = status.ModelId, Ready = status.Ready } } });
+        return Task.FromResult(new Proto.ListModelsResponse { Models = { new Proto.Model { Id = status.ModelId, Ready = status.Ready, Architecture = status.Architecture } } });
     }
 
     private async Task<AnswerRequest> BuildAsync(

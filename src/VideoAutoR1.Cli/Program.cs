@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Ru
     ["parity"] = ("compare the model with Hugging Face reference fixtures", ParityCommand.RunAsync),
     ["tokenize"] = (TokenizeCommand.Help, TokenizeCommand.RunAsync),
     ["eval"] = (EvalCommand.Help, EvalCommand.RunAsync),
+    ["calibrate"] = (CalibrateCommand.Help, CalibrateCommand.RunAsync),
     ["video"] = ("preprocess (or --probe) a local video file as the model would see it", VideoCommand.RunAsync),
 };
 

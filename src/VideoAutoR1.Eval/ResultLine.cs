@@ -32,6 +32,9 @@ public sealed record ResultLine
 
     public double? A1Confidence { get; init; }
 
+    /// <summary>mean log p of a1's span, the number the engine compares with ln τ (kept exact for calibration).</summary>
+    public double? A1LogConfidence { get; init; }
+
     public bool A1IsFallback { get; init; }
 
     public bool Thought { get; init; }
@@ -64,7 +67,13 @@ public sealed record ResultLine
 
     /// <summary>The item's score in [0, 1]: correctness, or IoU for temporal grounding (what accuracy curves average).</summary>
     [JsonIgnore]
-    public double Score => Task == EvalTasks.Name(TaskKind.TemporalGrounding) ? Iou ?? 0 : CorrectFinal == true ? 1 : 0;
+    public double Score => IsGrounding ? Iou ?? 0 : CorrectFinal == true ? 1 : 0;
+
+    /// <summary><see cref="Score"/> of a1 alone (what an early exit would have answered).</summary>
+    [JsonIgnore]
+    public double ScoreA1 => IsGrounding ? IouA1 ?? 0 : CorrectA1 == true ? 1 : 0;
+
+    private bool IsGrounding => Task == EvalTasks.Name(TaskKind.TemporalGrounding);
 
     public static JsonSerializerOptions Json { get; } = new()
     {
@@ -92,6 +101,7 @@ public sealed record ResultLine
             Threshold = mode == AnswerMode.Auto ? threshold : null,
             A1 = result.A1,
             A1Confidence = result.A1Confidence,
+            A1LogConfidence = result.A1LogConfidence,
             A1IsFallback = result.A1IsFallback,
             Thought = result.Thought,
             Rationale = result.Rationale,

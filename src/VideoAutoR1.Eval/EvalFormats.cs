@@ -1,4 +1,5 @@
 using VideoAutoR1.Core;
+using VideoAutoR1.Eval.Adapters;
 
 namespace VideoAutoR1.Eval;
 
@@ -7,7 +8,12 @@ public static class EvalFormats
 {
     public const string Jsonl = "jsonl";
 
-    private static readonly string[] Names = [Jsonl];
+    public const string VideoMme = "videomme";
+    public const string MvBench = "mvbench";
+    public const string CharadesSta = "charades-sta";
+    public const string NextGqa = "nextgqa";
+
+    private static readonly string[] Names = [Jsonl, VideoMme, MvBench, CharadesSta, NextGqa];
 
     public static string Parse(string name) =>
         Names.Contains(name, StringComparer.Ordinal)
@@ -18,6 +24,10 @@ public static class EvalFormats
     public static EvalInput Read(string format, string path, string? segmentsPath) => format switch
     {
         Jsonl => EvalJsonl.Read(path),
+        VideoMme => VideoMmeAdapter.Read(path),
+        MvBench => MvBenchAdapter.Read(path),
+        CharadesSta => CharadesStaAdapter.Read(path),
+        NextGqa => NextGqaAdapter.Read(path, segmentsPath),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown format"),
     };
 }

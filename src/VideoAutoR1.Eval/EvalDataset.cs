@@ -53,7 +53,12 @@ public sealed record EvalDataset(IReadOnlyList<EvalItem> Items, IReadOnlyList<Ev
             throw Problem("unknown_task", $"task '{taskName}' is none of {string.Join(", ", EvalTasks.Names)}");
         }
 
-        var spec = new QuestionSpec(question, OptionText.WithoutLetters(record.Options ?? []), kind);
+        if (!EvalPrompts.TryParse(record.Prompt, out var style))
+        {
+            throw Problem("unknown_prompt", $"prompt '{record.Prompt}' is none of {string.Join(", ", EvalPrompts.Names)}");
+        }
+
+        var spec = new QuestionSpec(question, OptionText.WithoutLetters(record.Options ?? []), kind, style);
         prompts.Build(spec, videoTokenCount: 0);
         var truth = GroundTruth.Parse(spec, answer);
         var path = Path.GetFullPath(video, videoRoot);

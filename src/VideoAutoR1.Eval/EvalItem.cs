@@ -17,7 +17,8 @@ public sealed record EvalRecord(
     string? Task,
     string? Answer,
     string? Category = null,
-    string? Benchmark = null);
+    string? Benchmark = null,
+    string? Prompt = null);
 
 /// <summary>A validated item: a question the prompt builder accepts, a ground truth that fits it, an existing video.</summary>
 public sealed record EvalItem(
@@ -58,6 +59,24 @@ public static class EvalTasks
 
     /// <summary>Kinds whose answer carries a segment (IoU, R@m).</summary>
     public static bool HasSegment(TaskKind kind) => kind is TaskKind.TemporalGrounding or TaskKind.GroundedQa;
+}
+
+/// <summary>The prompt names of the input format's optional <c>"prompt"</c> field (a benchmark's own multiple-choice wording).</summary>
+public static class EvalPrompts
+{
+    private static readonly Dictionary<string, PromptStyle> Styles = new(StringComparer.Ordinal)
+    {
+        ["default"] = PromptStyle.Default,
+        ["videomme"] = PromptStyle.VideoMme,
+        ["mvbench"] = PromptStyle.MvBench,
+        ["videommmu"] = PromptStyle.VideoMmmu,
+    };
+
+    public static IEnumerable<string> Names => Styles.Keys;
+
+    public static bool TryParse(string? name, out PromptStyle style) => Styles.TryGetValue(name ?? "default", out style);
+
+    public static string Name(PromptStyle style) => Styles.First(pair => pair.Value == style).Key;
 }
 
 /// <summary>Option texts as the prompt builder wants them: without the "A. " / "(A) " / "A) " letters some formats carry.</summary>

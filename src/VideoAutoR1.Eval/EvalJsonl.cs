@@ -10,6 +10,7 @@ public sealed record EvalInput(IReadOnlyList<EvalRecord> Records, IReadOnlyList<
 /// The project's own input format, one JSON object a line:
 /// <c>{"id", "video", "question", "options": [texts], "task", "answer", "category"?, "benchmark"?}</c>. The answer is
 /// the option letter (or text), a number, text, <c>[start, end]</c> (a JSON array or a string) or <c>"A &lt;&gt; [s, e]"</c>.
+/// An optional <c>"prompt"</c> names a benchmark's multiple-choice wording (videomme, mvbench, videommmu).
 /// Unknown fields are ignored, so richer files (a rationale per item, say) are read as they are.
 /// </summary>
 public static class EvalJsonl
@@ -62,7 +63,8 @@ public static class EvalJsonl
             Text(item, "task"),
             Answer(item),
             Text(item, "category"),
-            Text(item, "benchmark"));
+            Text(item, "benchmark"),
+            Text(item, "prompt"));
     }
 
     private static string? Text(JsonElement item, string name) =>

@@ -33,6 +33,7 @@ public sealed class AdapterTests : IDisposable
         Assert.Equal((0, 1), (dataset.Items[0].Truth.OptionIndex!.Value, dataset.Items[1].Truth.OptionIndex!.Value));
         Assert.Equal(("action_sequence", "mvbench"), (dataset.Items[0].Category, dataset.Items[0].Benchmark));
         Assert.Equal(4, dataset.Items[0].Question.Options.Count);
+        Assert.Equal(PromptStyle.MvBench, dataset.Items[0].Question.Style);
         var problem = Assert.Single(dataset.Problems);
         Assert.Equal((3, "answer_format_invalid"), (problem.Line, problem.Code));
     }
@@ -47,6 +48,7 @@ public sealed class AdapterTests : IDisposable
         var item = Assert.Single(dataset.Items);
         Assert.Equal(("001-1", "short", "videomme", 2), (item.Id, item.Category, item.Benchmark, item.Truth.OptionIndex!.Value));
         Assert.Equal(["Apples.", "Candles.", "Berries.", "The three kinds are of the same number."], item.Question.Options);
+        Assert.Equal(PromptStyle.VideoMme, item.Question.Style);
         Assert.Equal((2, "answer_format_invalid"), (dataset.Problems[0].Line, dataset.Problems[0].Code));
     }
 

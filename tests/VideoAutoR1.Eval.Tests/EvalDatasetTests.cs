@@ -19,12 +19,15 @@ public sealed class EvalDatasetTests : IDisposable
             {"id": "g", "video": "clip.mp4", "question": "the ball rolls", "task": "temporal_grounding", "answer": [1.5, 3]}
             {"id": "q", "video": "clip.mp4", "question": "Why?", "options": ["A. it fell", "B. it rolled"], "task": "grounded_qa", "answer": "B <> [1.0, 2.5]"}
             {"id": "o", "video": "clip.mp4", "question": "Name it.", "task": "open", "answer": "a ball"}
+            {"id": "p", "video": "clip.mp4", "question": "Which law?", "options": ["Ohm", "Hooke"], "task": "multiple_choice", "answer": "A", "prompt": "videommmu"}
             """);
 
         var dataset = EvalDataset.From(EvalJsonl.Read(path), _dir.Path);
 
         Assert.Empty(dataset.Problems);
-        Assert.Equal(["a", "7", "g", "q", "o"], dataset.Items.Select(i => i.Id));
+        Assert.Equal(["a", "7", "g", "q", "o", "p"], dataset.Items.Select(i => i.Id));
+        Assert.Equal(PromptStyle.VideoMmmu, dataset.Items[5].Question.Style);
+        Assert.Equal(PromptStyle.Default, dataset.Items[0].Question.Style);
         var first = dataset.Items[0];
         Assert.Equal((1, TaskKind.MultipleChoice, 1, "color", "world"), (first.Line, first.Question.Kind, first.Truth.OptionIndex!.Value, first.Category, first.Benchmark));
         Assert.Equal(_dir["clip.mp4"], first.VideoPath);
@@ -52,6 +55,8 @@ public sealed class EvalDatasetTests : IDisposable
             {"id": "s", "video": "clip.mp4", "question": "When?", "task": "temporal_grounding", "answer": [3, 3]}
             {"id": "w", "video": 5, "question": "When?", "task": "open", "answer": "x"}
             {"id": "x", "video": "clip.mp4", "question": "Pick.", "options": ["only one"], "task": "multiple_choice", "answer": "A"}
+            {"id": "y", "video": "clip.mp4", "question": "Pick.", "options": ["a", "b"], "task": "multiple_choice", "answer": "A", "prompt": "bogus"}
+            {"id": "z", "video": "clip.mp4", "question": "Name it.", "task": "open", "answer": "x", "prompt": "videomme"}
             """);
 
         var dataset = EvalDataset.From(EvalJsonl.Read(path), _dir.Path);
@@ -61,6 +66,7 @@ public sealed class EvalDatasetTests : IDisposable
             [
                 (2, "malformed_line"), (3, "duplicate_id"), (4, "unknown_task"), (5, "answer_format_invalid"), (6, "video_not_found"),
                 (7, "missing_field"), (8, "answer_format_invalid"), (9, "answer_format_invalid"), (10, "field_invalid"), (11, "options_too_few"),
+                (12, "unknown_prompt"), (13, "prompt_style_invalid"),
             ],
             dataset.Problems.Select(p => (p.Line, p.Code)));
         Assert.Contains("line 1", dataset.Problems[1].Message);

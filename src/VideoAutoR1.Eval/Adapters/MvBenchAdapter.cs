@@ -38,7 +38,8 @@ public static class MvBenchAdapter
                     Task: "multiple_choice",
                     Answer: index >= 0 ? ((char)('A' + index)).ToString() : row.Answer,
                     Category: task,
-                    Benchmark: Benchmark));
+                    Benchmark: Benchmark,
+                    Prompt: EvalPrompts.Name(Core.PromptStyle.MvBench)));
             }
         }
 

@@ -29,7 +29,8 @@ public static class VideoMmeAdapter
             Task: "multiple_choice",
             Answer: row.Answer,
             Category: row.Duration,
-            Benchmark: Benchmark));
+            Benchmark: Benchmark,
+            Prompt: EvalPrompts.Name(Core.PromptStyle.VideoMme)));
         return new EvalInput([.. records.OfType<EvalRecord>()], problems);
     }
 

@@ -7,6 +7,8 @@ var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Ru
     ["ask"] = ("answer one question about a video with the engine; prints the result as JSON", AskCommand.RunAsync),
     ["parity"] = ("compare the model with Hugging Face reference fixtures", ParityCommand.RunAsync),
     ["tokenize"] = (TokenizeCommand.Help, TokenizeCommand.RunAsync),
+    ["eval"] = (EvalCommand.Help, EvalCommand.RunAsync),
+    ["calibrate"] = (CalibrateCommand.Help, CalibrateCommand.RunAsync),
     ["video"] = ("preprocess (or --probe) a local video file as the model would see it", VideoCommand.RunAsync),
     ["device-check"] = (DeviceCheckCommand.Help, DeviceCheckCommand.RunAsync),
 };

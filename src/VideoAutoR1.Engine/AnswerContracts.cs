@@ -26,7 +26,9 @@ public sealed record AnswerRequest(
     TimeSpan? Timeout = null);
 
 /// <summary>Token counts of one request.</summary>
-public sealed record TokenCounts(int Prompt, int Visual, int Generated);
+/// <param name="GeneratedToA1">Generated tokens up to the one that closed the first box, null when it never closed: what
+/// an early exit costs, so one think-mode run tells what auto mode would generate at any τ.</param>
+public sealed record TokenCounts(int Prompt, int Visual, int Generated, int? GeneratedToA1 = null);
 
 /// <summary>Where the time went, in seconds. TimeToA1 is null when the first box never closed.</summary>
 public sealed record AnswerTimings(

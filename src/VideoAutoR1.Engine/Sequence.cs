@@ -56,6 +56,9 @@ internal sealed class Sequence
 
     public double? TimeToA1 { get; private set; }
 
+    /// <summary>Generated tokens when the first box closed (the decision point); null before.</summary>
+    public int? TokensToA1 { get; private set; }
+
     public string? A2 { get; private set; }
 
     public bool Thought { get; private set; }
@@ -126,6 +129,7 @@ internal sealed class Sequence
         A1 = first.A1;
         A1IsFallback = first.IsFallback;
         TimeToA1 = elapsedSeconds;
+        TokensToA1 = _generated.Count;
 
         // The fallback string and a box whose answer span could not be located carry no confidence: always think.
         if (!first.IsFallback && first.SpanLength > 0)

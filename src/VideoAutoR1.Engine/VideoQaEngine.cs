@@ -733,7 +733,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                 sequence.A1IsFallback,
                 model.Tokenizer.Decode(textIds, skipSpecialTokens: true),
                 sequence.FinishReason ?? FinishReason.Stop,
-                new TokenCounts(request.PromptIds.Length, request.VisualTokens, generated.Count),
+                new TokenCounts(request.PromptIds.Length, request.VisualTokens, generated.Count, sequence.TokensToA1),
                 new AnswerTimings(
                     sequence.QueueSeconds,
                     request.MediaSeconds,

@@ -128,6 +128,11 @@ public sealed partial class PromptBuilder
         }
 
         CheckText(question.Question, "question");
+        if (!Enum.IsDefined(question.Style) || (question.Style != PromptStyle.Default && question.Kind != TaskKind.MultipleChoice))
+        {
+            throw Invalid("prompt_style_invalid", $"prompt style {question.Style} is for multiple-choice questions only, not {question.Kind}");
+        }
+
         var options = question.Options ?? [];
         var takesOptions = question.Kind is TaskKind.MultipleChoice or TaskKind.GroundedQa;
         if (!takesOptions && options.Count > 0)

@@ -15,11 +15,22 @@ public static class UserPrompts
         + "The start and end timestamps must be in seconds with exactly one decimal place.\n"
         + "Output format: \\boxed{answer <> [start, end]}. For example: \\boxed{A <> [20.3, 30.8]}.";
 
+    public const string VideoMmeInstruction =
+        "Select the best answer to the following multiple-choice question based on the video. "
+        + "Respond with only the letter (A, B, C, or D) of the correct option.";
+
     /// <summary>The user text for a validated question.</summary>
     public static string For(QuestionSpec question) => question.Kind switch
     {
-        // MMVU / TVBench layout: "Question: q\nOptions:\nA. x\nB. y\nPut your final answer in \boxed{}."
-        TaskKind.MultipleChoice => $"Question: {question.Question}\nOptions:\n{Lettered(question.Options)}\n{BoxedSuffix}",
+        TaskKind.MultipleChoice => question.Style switch
+        {
+            PromptStyle.VideoMme => $"{VideoMmeInstruction}\n{question.Question}\n{Lettered(question.Options)}\n{BoxedSuffix}",
+            // Every "(A) x" line ends with a newline, the last one included.
+            PromptStyle.MvBench => $"Question: {question.Question}\nOptions:\n{string.Concat(question.Options.Select((option, i) => $"({Letter(i)}) {option}\n"))}{BoxedSuffix}",
+            PromptStyle.VideoMmmu => $"{question.Question}\nOptions:\n{Lettered(question.Options)}\n{BoxedSuffix}",
+            // MMVU / TVBench layout: "Question: q\nOptions:\nA. x\nB. y\nPut your final answer in \boxed{}."
+            _ => $"Question: {question.Question}\nOptions:\n{Lettered(question.Options)}\n{BoxedSuffix}",
+        },
         // VideoMMMU open-ended and the training template for numeric/math: bare question + suffix.
         TaskKind.Open or TaskKind.Numeric => $"{question.Question}\n{BoxedSuffix}",
         TaskKind.TemporalGrounding => GroundingPrefix + question.Question + GroundingSuffix,

@@ -10,7 +10,8 @@ namespace VideoAutoR1.Media;
 /// The media pipeline's entry point: source → local file → probe → frame selection → ffmpeg decode of the selected
 /// frames → smart_resize + bicubic-antialias resize → normalise + patchify (qwen-vl-spec.md §E). Work runs on the
 /// thread pool in a bounded worker pool (<see cref="MediaOptions.MaxConcurrency"/>, queue of
-/// <see cref="MediaOptions.MaxQueue"/>) with <see cref="MediaOptions.VideoTimeout"/> per video.
+/// <see cref="MediaOptions.MaxQueue"/>) with <see cref="MediaOptions.VideoTimeout"/> per video, and every decode
+/// within the <see cref="MediaDecodeOptions"/> budgets.
 /// </summary>
 public sealed class VideoPreprocessor : IDisposable
 {
@@ -24,11 +25,13 @@ public sealed class VideoPreprocessor : IDisposable
     private readonly VideoSourceResolver _resolver;
     private readonly VideoProber _prober;
     private readonly FfmpegFrameDecoder _decoder;
+    private readonly DecodeBudget _budget;
     private int _waiting;
 
-    public VideoPreprocessor(IOptions<MediaOptions> options, ILogger<VideoPreprocessor>? logger = null)
+    public VideoPreprocessor(IOptions<MediaOptions> options, ILogger<VideoPreprocessor>? logger = null, IOptions<MediaDecodeOptions>? decode = null)
     {
         _options = options.Value;
+        _budget = new DecodeBudget(decode?.Value ?? new MediaDecodeOptions());
         _logger = logger ?? NullLogger<VideoPreprocessor>.Instance;
         _workers = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _fetcher = new VideoUrlFetcher(_options);
@@ -40,6 +43,9 @@ public sealed class VideoPreprocessor : IDisposable
 
     /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
     public string SpoolDirectory => _resolver.SpoolDirectory;
+
+    /// <summary>Bytes the videos being decoded now have reserved from <see cref="MediaDecodeOptions.MemoryBudgetBytes"/>.</summary>
+    public long ReservedDecodeBytes => _budget.Reserved;
 
     public async Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct)
     {
@@ -130,19 +136,21 @@ public sealed class VideoPreprocessor : IDisposable
         var maxPixels = SmartResize.VideoMaxPixels(plan.MinPixels, plan.MaxPixels, _options.TotalPixels, selection.Indices.Count, VideoMaxPixels);
         var (outHeight, outWidth) = SmartResize.Compute(height, width, VideoPatchifier.PatchSize * VideoPatchifier.SpatialMergeSize,
             plan.MinPixels, maxPixels, _options.SmartResizeRule);
-        var resizer = new BicubicAntialias(height, width, outHeight, outWidth, _options.ResizeKernel);
+        var decode = DecodePlan.Create(width, height, outWidth, outHeight, selection.Indices.Count);
+        using var reservation = await _budget.ReserveAsync(decode, ct);
+        var resizer = new BicubicAntialias(decode.DecodeHeight, decode.DecodeWidth, outHeight, outWidth, _options.ResizeKernel);
         var resized = new List<byte[]>(selection.Indices.Count);
         var timestamps = await _decoder.DecodeAsync(path, probe.StreamIndex, selection.Indices, width, height, frame =>
         {
             var output = new byte[resizer.OutputLength];
             resizer.Resize(frame, output);
             resized.Add(output);
-        }, ct);
+        }, ct, decode.Scales ? (decode.DecodeWidth, decode.DecodeHeight) : null);
 
         var (gridT, gridH, gridW) = VideoPatchifier.Grid(resized.Count, outHeight, outWidth);
         var pixels = VideoPatchifier.Patchify(resized, outHeight, outWidth);
-        _logger.LogDebug("Preprocessed {Frames} frames {Width}x{Height} -> {OutWidth}x{OutHeight}, grid {T}x{H}x{W}",
-            resized.Count, width, height, outWidth, outHeight, gridT, gridH, gridW);
+        _logger.LogDebug("Preprocessed {Frames} frames {Width}x{Height} (decoded at {DecodeWidth}x{DecodeHeight}) -> {OutWidth}x{OutHeight}, grid {T}x{H}x{W}",
+            resized.Count, width, height, decode.DecodeWidth, decode.DecodeHeight, outWidth, outHeight, gridT, gridH, gridW);
         return new PreprocessedVideo(pixels, VideoPatchifier.PatchDim, gridT, gridH, gridW, selection.SecondPerGridT,
             FrameTimes(timestamps, selection, probe), selection.SampleFps, probe.DurationSeconds);
     }

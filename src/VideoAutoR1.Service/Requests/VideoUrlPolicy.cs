@@ -46,34 +46,8 @@ public sealed class VideoUrlPolicy(IOptionsMonitor<ServiceOptions> options)
         return uri;
     }
 
-    /// <summary>True for globally routable unicast addresses only.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(address))
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] < 128)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] < 32)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && (b[1] == 18 || b[1] == 19)));
-        }
-
-        return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal
-            || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
-    }
+    /// <summary>True for globally routable unicast addresses only (the one rule the fetcher applies again at connect time).</summary>
+    public static bool IsPublic(IPAddress address) => SpecialPurposeAddresses.IsGlobal(address);
 
     private static bool HostMatches(string host, string pattern) =>
         pattern.StartsWith("*.", StringComparison.Ordinal)

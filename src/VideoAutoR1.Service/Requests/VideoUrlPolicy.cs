@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
+using VideoAutoR1.Media;
 using VideoAutoR1.Service.Options;
 
 namespace VideoAutoR1.Service.Requests;
@@ -14,7 +15,16 @@ public sealed class VideoUrlPolicy(IOptionsMonitor<ServiceOptions> options)
 {
     private static readonly TimeSpan DnsTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Parse and resolution check in one (<see cref="Parse"/>, then <see cref="CheckAddressesAsync"/>).</summary>
     public async Task<Uri> CheckAsync(string? url, CancellationToken cancellationToken)
+    {
+        var uri = Parse(url);
+        await CheckAddressesAsync(uri, cancellationToken);
+        return uri;
+    }
+
+    /// <summary>The checks that need no network: an absolute URL with an allowed scheme and host.</summary>
+    public Uri Parse(string? url)
     {
         var policy = options.CurrentValue.Urls;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
@@ -32,18 +42,24 @@ public sealed class VideoUrlPolicy(IOptionsMonitor<ServiceOptions> options)
             throw Blocked("url_host_not_allowed", $"host '{uri.Host}' is not in the allowed hosts.");
         }
 
-        if (policy.BlockPrivateAddresses)
+        return uri;
+    }
+
+    /// <summary>Resolves the host (DNS) and refuses it when any address is not public; run after every other check.</summary>
+    public async Task CheckAddressesAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        if (!options.CurrentValue.Urls.BlockPrivateAddresses)
         {
-            foreach (var address in await ResolveAsync(uri, cancellationToken))
-            {
-                if (!IsPublic(address))
-                {
-                    throw Blocked("url_blocked", $"host '{uri.Host}' resolves to a non-public address.");
-                }
-            }
+            return;
         }
 
-        return uri;
+        foreach (var address in await ResolveAsync(uri, cancellationToken))
+        {
+            if (!IsPublic(address))
+            {
+                throw Blocked("url_blocked", $"host '{uri.Host}' resolves to a non-public address.");
+            }
+        }
     }
 
     /// <summary>True for globally routable unicast addresses only (the one rule the fetcher applies again at connect time).</summary>

@@ -62,7 +62,9 @@ internal sealed class VideoUrlFetcher : IDisposable
         }
         catch (HttpRequestException error) when (!ct.IsCancellationRequested)
         {
-            throw FindInner<VideoQaException>(error) ?? Unavailable(error.Message, error);
+            // The socket error (with the resolved address) stays in the inner exception, for the log.
+            throw FindInner<VideoQaException>(error) ?? Unavailable(error.HttpRequestError == HttpRequestError.Unknown
+                ? "the connection failed" : $"the connection failed ({error.HttpRequestError})", error);
         }
     }
 

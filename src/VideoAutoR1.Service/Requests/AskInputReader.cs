@@ -80,7 +80,7 @@ public sealed class AskInputReader(
                 case "request" when ask is not null:
                     throw Duplicate("request");
                 case "request":
-                    ask = await JsonBody.ReadAsync<AskRequest>(section.Body, service.MaxJsonBytes, json.Value.SerializerOptions, context.RequestAborted);
+                    ask = await ReadRequestPartAsync(section.Body, service.MaxJsonBytes, context.RequestAborted);
                     break;
                 case "video" when video is not null:
                     throw Duplicate("video");
@@ -138,6 +138,18 @@ public sealed class AskInputReader(
         try
         {
             return await reader.ReadNextSectionAsync(cancellationToken);
+        }
+        catch (Exception error) when (IsMalformed(error))
+        {
+            throw Malformed(error);
+        }
+    }
+
+    private async Task<AskRequest> ReadRequestPartAsync(Stream part, int limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await JsonBody.ReadAsync<AskRequest>(part, limit, json.Value.SerializerOptions, cancellationToken);
         }
         catch (Exception error) when (IsMalformed(error))
         {

@@ -127,7 +127,7 @@ public static class SoakBench
         foreach (var argument in new[]
         {
             dll, $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{port}", $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{FreePort()}",
-            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None",
         })
         {
             info.ArgumentList.Add(argument);

@@ -40,6 +40,9 @@ public sealed class Qwen2_5_VisionPatchEmbed : nn.Module<Tensor, Tensor>
 /// <summary>Fused-qkv attention over independent segments (windows or temporal groups) with 2-D rotary.</summary>
 public sealed class Qwen2_5_VLVisionAttention : nn.Module
 {
+    /// <summary>Attention scores computed at once, in elements (128 MB in float32).</summary>
+    private const long ScoreBudget = 1L << 25;
+
     private readonly Linear qkv;
     private readonly Linear proj;
     private readonly int _heads;
@@ -66,10 +69,24 @@ public sealed class Qwen2_5_VLVisionAttention : nn.Module
         var outputs = new List<Tensor>();
         foreach (var (start, length, count) in segments.Runs)
         {
-            // `count` consecutive segments of equal `length` attend as one batch [heads, count, length, d].
-            Tensor Batch(Tensor t) => t.narrow(1, start, length * count).reshape(_heads, count, length, _headDim);
-            var attended = AttentionMath.Attend(Batch(q), Batch(k), Batch(v), scale, mask: null);
-            outputs.Add(attended.reshape(_heads, length * count, _headDim));
+            // Consecutive segments of equal `length` attend as one batch [heads, segments, rows, d], as many segments
+            // (or, for one long segment, query rows) at a time as keep the score matrix within ScoreBudget: a video's
+            // full-attention segments (one per frame pair) would otherwise hold heads x frames x patches² floats at once.
+            var segmentsAtOnce = Math.Clamp(ScoreBudget / (_heads * length * length), 1, count);
+            var rowsAtOnce = segmentsAtOnce > 1 ? length : Math.Clamp(ScoreBudget / (_heads * length), 1, length);
+            for (var first = 0L; first < count; first += segmentsAtOnce)
+            {
+                var batch = Math.Min(segmentsAtOnce, count - first);
+                var offset = start + (first * length);
+                Tensor Batch(Tensor t) => t.narrow(1, offset, length * batch).reshape(_heads, batch, length, _headDim);
+                var (queries, keys, values) = (Batch(q), Batch(k), Batch(v));
+                for (var row = 0L; row < length; row += rowsAtOnce)
+                {
+                    var rows = Math.Min(rowsAtOnce, length - row);
+                    var attended = AttentionMath.Attend(queries.narrow(2, row, rows), keys, values, scale, mask: null);
+                    outputs.Add(attended.reshape(_heads, batch * rows, _headDim));
+                }
+            }
         }
 
         var merged = cat(outputs, 1).transpose(0, 1).reshape(n, -1);

@@ -22,12 +22,7 @@ public sealed class MetricsIsolationTests
         await ((IAsyncLifetime)other).DisposeAsync();
 
         await AskAsync(http);
-        var text = string.Empty;
-        for (var i = 0; i < 50 && !text.Contains("videoautor1_service_requests_total{", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100);
-            text = await http.GetStringAsync("/metrics");
-        }
+        var text = await OperationsTests.ScrapeUntilAsync(http, "videoautor1_service_requests_total{");
 
         Assert.Contains("videoautor1_service_requests_total{", text);
         Assert.Contains("videoautor1_requests_total{", text);

@@ -117,7 +117,7 @@ public static class MediaBench
         return sorted[sorted.Count / 2];
     }
 
-    private static void Ffmpeg(params string[] arguments)
+    internal static void Ffmpeg(params string[] arguments)
     {
         var info = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true };
         foreach (var argument in (string[])["-hide_banner", "-loglevel", "error", "-nostdin", "-y", .. arguments])
@@ -134,7 +134,7 @@ public static class MediaBench
         }
     }
 
-    private static int IntArg(string[] args, string name, int fallback)
+    internal static int IntArg(string[] args, string name, int fallback)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;

@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, (string Help, Func<string[], Task<int>> 
     ["tokenizer"] = (VideoAutoR1.Bench.TokenizerBench.Help, VideoAutoR1.Bench.TokenizerBench.RunAsync),
     ["media"] = ("video selection + decode + preprocess vs bare ffmpeg decode [--seconds 60] [--runs 3]", VideoAutoR1.Bench.MediaBench.RunAsync),
     ["model"] = ("Qwen2.5-VL prefill/decode tokens/s (0.5B-shaped, batch 1 and 8, fp32/bf16) vs matmul roofline [--prompt 32] [--steps 4] [--batch 1,8] [--dtype fp32,bf16]", VideoAutoR1.Bench.ModelBench.RunAsync),
+    ["soak"] = (VideoAutoR1.Bench.SoakBench.Help, VideoAutoR1.Bench.SoakBench.RunAsync),
     ["model-load"] = ("peak RSS while loading a generated multi-GB sharded checkpoint vs weight bytes [--disk-dtype fp32|bf16] [--load-dtype fp32,bf16]", VideoAutoR1.Bench.ModelLoadBench.RunAsync),
 };
 

@@ -29,6 +29,9 @@ public enum ErrorKind
 
     /// <summary>A bug or a native failure: 500 / INTERNAL.</summary>
     Internal,
+
+    /// <summary>The client sent its request body too slowly: 408 / DEADLINE_EXCEEDED.</summary>
+    RequestTimeout,
 }
 
 /// <summary>

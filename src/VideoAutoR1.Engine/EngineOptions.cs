@@ -52,8 +52,15 @@ public sealed class EngineOptions : IValidatableObject
     /// <summary>Deadline when the request gives none, from arrival (includes media and queue time).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How long shutdown lets running sequences finish before cancelling them.</summary>
-    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The drain budget: on shutdown (SIGTERM) the engine stops admitting at once and lets accepted requests finish
+    /// for this long, then fails the rest with Unavailable "shutting_down" (503, SSE "error" event, gRPC UNAVAILABLE).
+    /// The host's shutdown timeout is set <see cref="HostShutdownMargin"/> above it, so the drain always ends first.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Time after the drain for failed responses to be written and the process to exit.</summary>
+    public static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(10);
 
     /// <summary>Retry hint attached to Overloaded errors.</summary>
     public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
@@ -65,9 +72,9 @@ public sealed class EngineOptions : IValidatableObject
             yield return new ValidationResult("must be positive", [nameof(RequestTimeout)]);
         }
 
-        if (ShutdownGrace < TimeSpan.Zero)
+        if (ShutdownGrace < TimeSpan.Zero || ShutdownGrace > TimeSpan.FromMinutes(30))
         {
-            yield return new ValidationResult("must not be negative", [nameof(ShutdownGrace)]);
+            yield return new ValidationResult("must be between 0 and 30 minutes", [nameof(ShutdownGrace)]);
         }
 
         if (OverloadRetryAfter <= TimeSpan.Zero)

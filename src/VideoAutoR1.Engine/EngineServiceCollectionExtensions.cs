@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using VideoAutoR1.Media;
 
 namespace VideoAutoR1.Engine;
@@ -24,6 +26,9 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<VideoQaEngine>();
         services.TryAddSingleton<IVideoQaEngine>(provider => provider.GetRequiredService<VideoQaEngine>());
         services.AddHostedService(provider => provider.GetRequiredService<VideoQaEngine>());
+        // The one place the host's shutdown timeout is decided: above the engine's drain, never cutting it short.
+        services.AddOptions<HostOptions>().Configure<IOptions<EngineOptions>>((host, engine) =>
+            host.ShutdownTimeout = engine.Value.ShutdownGrace + EngineOptions.HostShutdownMargin);
         return services;
     }
 }

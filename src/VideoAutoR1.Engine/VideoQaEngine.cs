@@ -18,7 +18,7 @@ namespace VideoAutoR1.Engine;
 /// every running sequence, then let finished, early-exited, cancelled and timed-out sequences leave. Request threads
 /// validate, preprocess the video and tokenise the prompt, then hand the request over through a bounded queue.
 /// </summary>
-public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
+public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLifecycleService
 {
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
 
@@ -31,12 +31,14 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Cancelled when the drain budget (ShutdownGrace) is spent: running, queued and preprocessing requests then fail.
+    private readonly CancellationTokenSource _drainSpent = new();
+
     // Written by the engine thread (or StopAsync), read by request threads and health checks.
     private volatile EngineModel? _model;
     private volatile bool _stopping;
     private volatile int _runningCount;
     private long _lastBeatUtcTicks;
-    private long _stopDeadline = long.MaxValue;
     private double _kvUsage;
     private volatile EngineTorchStatistics? _torchStatistics;
 
@@ -83,20 +85,58 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
     public Task<AnswerResult> AnswerAsync(AnswerRequest request, PreprocessedVideo video, CancellationToken cancellationToken) =>
         ResultOf(AnswerStreamAsync(request, video, cancellationToken));
 
-    /// <summary>Stops accepting, lets accepted requests finish within the grace period, then cancels the rest.</summary>
+    /// <summary>
+    /// The host is stopping (before any hosted service stops, so the HTTP server still answers): stop admitting at
+    /// once, which turns readiness to 503, and start the drain.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Lets accepted requests finish within <see cref="EngineOptions.ShutdownGrace"/>, then fails the rest with
+    /// Unavailable "shutting_down". Never throws for the host's own deadline: if it comes first, the drain ends there.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Exchange(ref _stopDeadline, Stopwatch.GetTimestamp() + (long)(_options.ShutdownGrace.TotalSeconds * Stopwatch.Frequency));
-        _stopping = true;
-        _wake.Set();
-        await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        BeginDrain();
+        using var hostDeadline = cancellationToken.Register(() => _drainSpent.Cancel());
+        await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!_stopped.Task.IsCompleted)
+        {
+            _logger.LogError("The host's shutdown timeout ended before the engine finished draining; remaining requests are cut off");
+        }
+
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Dispose()
     {
         _wake.Dispose();
+        _drainSpent.Dispose();
         base.Dispose();
+    }
+
+    private void BeginDrain()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _logger.LogInformation("Engine draining: {Running} running, {Queued} queued; budget {Budget}",
+            _runningCount, _queue.Reader.Count, _options.ShutdownGrace);
+        _drainSpent.CancelAfter(_options.ShutdownGrace);
+        _wake.Set();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -175,7 +215,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         var media = EngineTracing.StartChild(trace, "videoqa.media");
         try
         {
-            var video = preprocessed ?? await _media.PreprocessAsync(request.Video, request.Sampling, model.Preprocessing, item.Lifetime).ConfigureAwait(false);
+            using var mediaLifetime = CancellationTokenSource.CreateLinkedTokenSource(item.Lifetime, _drainSpent.Token);
+            var video = preprocessed ?? await PreprocessAsync(request, model.Preprocessing, mediaLifetime.Token).ConfigureAwait(false);
             PrepareInputs(model, item, video, clock.Elapsed.TotalSeconds);
             EngineTracing.Stop(media);
 
@@ -203,14 +244,30 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         }
     }
 
+    /// <summary>Preprocesses on the request's lifetime; the drain budget running out fails it as a shutdown.</summary>
+    private async Task<PreprocessedVideo> PreprocessAsync(AnswerRequest request, VisionPreprocessing preprocessing, CancellationToken lifetime)
+    {
+        try
+        {
+            return await _media.PreprocessAsync(request.Video, request.Sampling, preprocessing, lifetime).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException error) when (_drainSpent.IsCancellationRequested)
+        {
+            throw ShuttingDown(error);
+        }
+    }
+
+    private VideoQaException ShuttingDown(Exception? inner = null) =>
+        new(ErrorKind.Unavailable, "shutting_down", "The server is shutting down; retry on another instance.", inner)
+        {
+            RetryAfter = _options.OverloadRetryAfter,
+        };
+
     private EngineModel AcceptingModel()
     {
         if (_stopping)
         {
-            throw new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.")
-            {
-                RetryAfter = _options.OverloadRetryAfter,
-            };
+            throw ShuttingDown();
         }
 
         return _model ?? throw new VideoQaException(ErrorKind.Unavailable, "model_loading", "The model is still loading.")
@@ -302,14 +359,12 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
         item.StartQueueSpan();
         if (_stopping)
         {
-            throw new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.");
+            throw ShuttingDown();
         }
 
         if (!_queue.Writer.TryWrite(item))
         {
-            throw _stopping
-                ? new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine is shutting down.")
-                : QueueFull();
+            throw _stopping ? ShuttingDown() : QueueFull();
         }
 
         _metrics.Queued(_model!.ModelId, item.Request.Mode, +1);
@@ -388,7 +443,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
                         return;
                     }
 
-                    if (Stopwatch.GetTimestamp() >= Interlocked.Read(ref engine._stopDeadline))
+                    if (engine._drainSpent.IsCancellationRequested)
                     {
                         AbortAll();
                         return;
@@ -745,7 +800,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine
 
         public void AbortAll()
         {
-            var error = new VideoQaException(ErrorKind.Unavailable, "shutting_down", "The engine shut down before this request finished.");
+            var error = engine.ShuttingDown();
             foreach (var sequence in _running.ToArray())
             {
                 Leave(sequence);

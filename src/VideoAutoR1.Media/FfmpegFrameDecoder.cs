@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -23,43 +22,71 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
     private const int StderrTailLines = 12;
     private const int SelectFanOut = 20;
 
+    /// <summary>.NET reports a child killed by signal N as exit code 128 + N.</summary>
+    private const int KilledBySignal = 128;
+
+    /// <summary>Decoded frames read ahead of the consumer, so ffmpeg keeps decoding while a frame is being resized.</summary>
+    public const int ReadAhead = 2;
+
     /// <summary>
     /// Hands each selected frame (HWC RGB, in index order) to <paramref name="onFrame"/> and returns the frames'
-    /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them.
+    /// presentation times in seconds as ffmpeg's <c>showinfo</c> reported them. Frames are <paramref name="width"/> x
+    /// <paramref name="height"/> as decoded, or <paramref name="scaleTo"/> when given (ffmpeg scales them down before
+    /// the pipe). At most <see cref="ReadAhead"/> + 1 frame buffers exist at once, in native memory freed on return.
     /// </summary>
     public async Task<IReadOnlyList<double>> DecodeAsync(
-        string path, int streamIndex, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct)
+        string path, int streamIndex, IReadOnlyList<int> indices, int width, int height, FrameHandler onFrame, CancellationToken ct,
+        (int Width, int Height)? scaleTo = null)
     {
-        using var process = Start(path, streamIndex, indices);
+        var (outWidth, outHeight) = scaleTo ?? (width, height);
+        var frameLength = checked(outWidth * outHeight * 3);
+        var buffers = Enumerable.Range(0, ReadAhead + 1).Select(_ => new NativeFrameBuffer(frameLength)).ToArray();
+        using var process = Start(path, streamIndex, indices, scaleTo);
         var stderr = new StderrCollector(process.StandardError);
-        var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var free = Channel.CreateUnbounded<NativeFrameBuffer>();
+        foreach (var buffer in buffers)
+        {
+            free.Writer.TryWrite(buffer);
+        }
+
+        var frames = Channel.CreateUnbounded<NativeFrameBuffer>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        // Reads ahead of the consumer so ffmpeg keeps decoding while a frame is being resized.
-        var frameLength = checked(width * height * 3);
-        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, frameLength, indices.Count, frames.Writer, stop.Token);
+        var reader = ReadFramesAsync(process.StandardOutput.BaseStream, indices.Count, free.Reader, frames.Writer, stop.Token);
         try
         {
             var delivered = 0;
             await foreach (var rgb in frames.Reader.ReadAllAsync(ct))
             {
-                onFrame(rgb.AsSpan(0, frameLength));
-                ArrayPool<byte>.Shared.Return(rgb);
+                onFrame(rgb.GetSpan());
+                free.Writer.TryWrite(rgb);
                 delivered++;
             }
 
             await process.WaitForExitAsync(ct);
             await stderr.Completion;
+            if (delivered < indices.Count && process.ExitCode is > KilledBySignal and < KilledBySignal + 64)
+            {
+                // Killed (out of memory, an operator): the decoder failed, not the video, and a retry may succeed.
+                throw new VideoQaException(ErrorKind.Unavailable, "video_decoder_failed", "the video decoder stopped before the video was decoded",
+                    new InvalidOperationException($"ffmpeg exit code {process.ExitCode}: {stderr.Tail}"))
+                {
+                    RetryAfter = TimeSpan.FromSeconds(1),
+                };
+            }
+
             if (delivered < indices.Count)
             {
+                // ffmpeg's words (with server paths) go to the log through the inner exception, not to the client.
                 throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
-                    $"ffmpeg delivered {delivered} of {indices.Count} selected frames (exit code {process.ExitCode}): {stderr.Tail}");
+                    $"the video could not be decoded: {delivered} of {indices.Count} selected frames came out",
+                    new InvalidDataException($"ffmpeg exit code {process.ExitCode}: {stderr.Tail}"));
             }
 
             // The pipe carries bare pixels: a size other than the probed one would shift every row, so refuse it.
             if (stderr.FrameSizes.FirstOrDefault(s => s != (width, height)) is { Width: > 0 } other)
             {
                 throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
-                    $"ffmpeg decoded {other.Width}x{other.Height} frames where the probe found {width}x{height}");
+                    $"the video changes its frame size ({width}x{height} to {other.Width}x{other.Height})");
             }
 
             return stderr.Timestamps;
@@ -69,10 +96,14 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             await stop.CancelAsync();
             await KillAndReapAsync(process);
             await Task.WhenAll(reader, stderr.Completion).ContinueWith(_ => { }, TaskScheduler.Default);
+            foreach (var buffer in buffers)
+            {
+                ((IDisposable)buffer).Dispose();
+            }
         }
     }
 
-    private Process Start(string path, int streamIndex, IReadOnlyList<int> indices)
+    private Process Start(string path, int streamIndex, IReadOnlyList<int> indices, (int Width, int Height)? scaleTo)
     {
         var info = new ProcessStartInfo(ffmpegPath)
         {
@@ -82,7 +113,7 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
             UseShellExecute = false,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in Arguments(path, streamIndex, indices))
+        foreach (var argument in Arguments(path, streamIndex, indices, scaleTo))
         {
             info.ArgumentList.Add(argument);
         }
@@ -93,19 +124,22 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         }
         catch (System.ComponentModel.Win32Exception error)
         {
-            throw new VideoQaException(ErrorKind.Internal, "ffmpeg_missing", $"cannot run '{ffmpegPath}': {error.Message}", error);
+            throw new VideoQaException(ErrorKind.Internal, "ffmpeg_missing", "the server cannot run its video decoder",
+                new InvalidOperationException($"cannot run '{ffmpegPath}'", error));
         }
     }
 
-    private static IEnumerable<string> Arguments(string path, int streamIndex, IReadOnlyList<int> indices)
+    private static IEnumerable<string> Arguments(string path, int streamIndex, IReadOnlyList<int> indices, (int Width, int Height)? scaleTo)
     {
         var select = SelectExpression(indices.Select(i => string.Create(CultureInfo.InvariantCulture, $"eq(n\\,{i})")).ToList());
+        // showinfo before scale: it reports the decoded size, which must stay the probed one.
+        var scale = scaleTo is { } size ? string.Create(CultureInfo.InvariantCulture, $",scale={size.Width}:{size.Height}:flags=area") : "";
         return
         [
             "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
             "-i", path,
             "-map", string.Create(CultureInfo.InvariantCulture, $"0:{streamIndex}"), "-an", "-sn", "-dn",
-            "-vf", $"select={select},showinfo",
+            "-vf", $"select={select},showinfo{scale}",
             "-fps_mode", "passthrough",
             "-frames:v", indices.Count.ToString(CultureInfo.InvariantCulture),
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
@@ -127,18 +161,19 @@ internal sealed class FfmpegFrameDecoder(string ffmpegPath)
         return $"({string.Join('+', terms.Chunk(groupSize).Select(SelectExpression))})";
     }
 
-    private static async Task ReadFramesAsync(Stream stdout, int frameLength, int expected, ChannelWriter<byte[]> writer, CancellationToken ct)
+    private static async Task ReadFramesAsync(
+        Stream stdout, int expected, ChannelReader<NativeFrameBuffer> free, ChannelWriter<NativeFrameBuffer> writer, CancellationToken ct)
     {
         Exception? failure = null;
         try
         {
             for (var k = 0; k < expected; k++)
             {
-                var frame = ArrayPool<byte>.Shared.Rent(frameLength);
-                var read = await stdout.ReadAtLeastAsync(frame.AsMemory(0, frameLength), frameLength, throwOnEndOfStream: false, ct);
-                if (read < frameLength)
+                var frame = await free.ReadAsync(ct);
+                var length = frame.Memory.Length;
+                var read = await stdout.ReadAtLeastAsync(frame.Memory, length, throwOnEndOfStream: false, ct);
+                if (read < length)
                 {
-                    ArrayPool<byte>.Shared.Return(frame);
                     break;
                 }
 

@@ -11,6 +11,7 @@ public static class MediaServiceCollectionExtensions
     public static IServiceCollection AddVideoMedia(this IServiceCollection services, IConfiguration section)
     {
         services.AddOptions<MediaOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MediaDecodeOptions>().Bind(section.GetSection("Decode")).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>());
         services.TryAddSingleton<VideoPreprocessor>();
         return services;

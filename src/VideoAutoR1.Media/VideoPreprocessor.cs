@@ -10,7 +10,8 @@ namespace VideoAutoR1.Media;
 /// The media pipeline's entry point: source → local file → probe → frame selection → ffmpeg decode of the selected
 /// frames → smart_resize + bicubic-antialias resize → normalise + patchify (qwen-vl-spec.md §E). Work runs on the
 /// thread pool in a bounded worker pool (<see cref="MediaOptions.MaxConcurrency"/>, queue of
-/// <see cref="MediaOptions.MaxQueue"/>) with <see cref="MediaOptions.VideoTimeout"/> per video.
+/// <see cref="MediaOptions.MaxQueue"/>) with <see cref="MediaOptions.VideoTimeout"/> per video, and every decode
+/// within the <see cref="MediaDecodeOptions"/> budgets.
 /// </summary>
 public sealed class VideoPreprocessor : IDisposable
 {
@@ -24,11 +25,13 @@ public sealed class VideoPreprocessor : IDisposable
     private readonly VideoSourceResolver _resolver;
     private readonly VideoProber _prober;
     private readonly FfmpegFrameDecoder _decoder;
+    private readonly DecodeBudget _budget;
     private int _waiting;
 
-    public VideoPreprocessor(IOptions<MediaOptions> options, ILogger<VideoPreprocessor>? logger = null)
+    public VideoPreprocessor(IOptions<MediaOptions> options, ILogger<VideoPreprocessor>? logger = null, IOptions<MediaDecodeOptions>? decode = null)
     {
         _options = options.Value;
+        _budget = new DecodeBudget(decode?.Value ?? new MediaDecodeOptions());
         _logger = logger ?? NullLogger<VideoPreprocessor>.Instance;
         _workers = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _fetcher = new VideoUrlFetcher(_options);
@@ -40,6 +43,9 @@ public sealed class VideoPreprocessor : IDisposable
 
     /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
     public string SpoolDirectory => _resolver.SpoolDirectory;
+
+    /// <summary>Bytes the videos being decoded now have reserved from <see cref="MediaDecodeOptions.MemoryBudgetBytes"/>.</summary>
+    public long ReservedDecodeBytes => _budget.Reserved;
 
     /// <summary>Preprocesses for Qwen2.5-VL (the <see cref="MediaOptions"/> pipeline).</summary>
     public Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct) =>
@@ -176,14 +182,16 @@ public sealed class VideoPreprocessor : IDisposable
         string path, VideoProbe probe, FrameSelection selection, int outHeight, int outWidth, ResizeKernel kernel, CancellationToken ct)
     {
         var (width, height) = probe.DisplaySize;
-        var resizer = new BicubicAntialias(height, width, outHeight, outWidth, kernel);
+        var decode = DecodePlan.Create(width, height, outWidth, outHeight, selection.Indices.Count);
+        using var reservation = await _budget.ReserveAsync(decode, ct);
+        var resizer = new BicubicAntialias(decode.DecodeHeight, decode.DecodeWidth, outHeight, outWidth, kernel);
         var resized = new List<byte[]>(selection.Indices.Count);
         var timestamps = await _decoder.DecodeAsync(path, probe.StreamIndex, selection.Indices, width, height, frame =>
         {
             var output = new byte[resizer.OutputLength];
             resizer.Resize(frame, output);
             resized.Add(output);
-        }, ct);
+        }, ct, decode.Scales ? (decode.DecodeWidth, decode.DecodeHeight) : null);
         return (resized, timestamps);
     }
 

@@ -59,7 +59,7 @@ internal sealed class VideoProber(FFOptions ffOptions)
         if (stream.Width is not > 0 || stream.Height is not > 0 || !(fps > 0) || duration <= TimeSpan.Zero || frameCount is not > 0)
         {
             throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt",
-                $"ffprobe found a {stream.CodecName} stream without a usable size, frame rate, duration or frame count");
+                $"the {stream.CodecName} video stream has no usable size, frame rate, duration or frame count");
         }
 
         return new VideoProbe(duration.TotalSeconds, fps, frameCount.Value, stream.Width.Value, stream.Height.Value,
@@ -75,7 +75,7 @@ internal sealed class VideoProber(FFOptions ffOptions)
         catch (Exception error) when (error is FFMpegException or FormatNullException or JsonException or InvalidOperationException
             && !ct.IsCancellationRequested)
         {
-            throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt", "ffprobe could not read the file as a media container", error);
+            throw new VideoQaException(ErrorKind.UnsupportedMedia, "video_corrupt", "the file is not a readable video container", error);
         }
     }
 

@@ -57,6 +57,22 @@ internal sealed class VideoSourceResolver(MediaOptions options, VideoUrlFetcher 
 
     private async Task<LocalVideo> SpoolAsync(Func<FileStream, CancellationToken, Task> write, CancellationToken ct)
     {
+        try
+        {
+            return await SpoolToFileAsync(write, ct);
+        }
+        catch (Exception error) when (error is UnauthorizedAccessException || (error is IOException && error is not System.Net.Http.HttpIOException))
+        {
+            // A full or unwritable temp directory is the server's fault; its path stays in the log (inner exception).
+            throw new VideoQaException(ErrorKind.Unavailable, "video_spool_failed", "the server could not store the video for processing", error)
+            {
+                RetryAfter = TimeSpan.FromSeconds(5),
+            };
+        }
+    }
+
+    private async Task<LocalVideo> SpoolToFileAsync(Func<FileStream, CancellationToken, Task> write, CancellationToken ct)
+    {
         // Owner-only directory and files: other local users must not read or swap a video being processed.
         if (OperatingSystem.IsWindows())
         {

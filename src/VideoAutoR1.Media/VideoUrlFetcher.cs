@@ -62,46 +62,16 @@ internal sealed class VideoUrlFetcher : IDisposable
         }
         catch (HttpRequestException error) when (!ct.IsCancellationRequested)
         {
-            throw FindInner<VideoQaException>(error) ?? Unavailable(error.Message, error);
+            // The socket error (with the resolved address) stays in the inner exception, for the log.
+            throw FindInner<VideoQaException>(error) ?? Unavailable(error.HttpRequestError == HttpRequestError.Unknown
+                ? "the connection failed" : $"the connection failed ({error.HttpRequestError})", error);
         }
     }
 
     public void Dispose() => _client.Dispose();
 
     /// <summary>True for addresses a server-side fetch must not reach: anything but global unicast.</summary>
-    internal static bool IsBlocked(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] is 0 or 10 or 127 or >= 224 // this network, private, loopback, multicast, reserved, broadcast
-                || (b[0] == 100 && (b[1] & 0xC0) == 64) // carrier-grade NAT 100.64/10
-                || (b[0] == 169 && b[1] == 254) // link-local
-                || (b[0] == 172 && (b[1] & 0xF0) == 16) // private 172.16/12
-                || (b[0] == 192 && b[1] == 168) // private 192.168/16
-                || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2) // IETF protocol assignments, TEST-NET-1
-                || (b[0] == 198 && (b[1] & 0xFE) == 18) // benchmarking 198.18/15
-                || (b[0] == 198 && b[1] == 51 && b[2] == 100) // TEST-NET-2
-                || (b[0] == 203 && b[1] == 0 && b[2] == 113); // TEST-NET-3
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            var b = address.GetAddressBytes();
-            return IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6None)
-                || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-                || (b[0] & 0xFE) == 0xFC // unique local fc00::/7
-                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) // documentation 2001:db8::/32
-                || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B); // NAT64 64:ff9b::/96 can reach IPv4 internals
-        }
-
-        return true;
-    }
+    internal static bool IsBlocked(IPAddress address) => !SpecialPurposeAddresses.IsGlobal(address);
 
     private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, bool allowPrivate, CancellationToken ct)
     {

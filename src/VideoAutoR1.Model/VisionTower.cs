@@ -51,6 +51,9 @@ public sealed class Qwen2_5_VisionPatchEmbed : nn.Module<Tensor, Tensor>
 /// <summary>Fused-qkv attention over independent segments (windows or temporal groups) with 2-D rotary.</summary>
 public sealed class Qwen2_5_VLVisionAttention : nn.Module
 {
+    /// <summary>Attention scores computed at once, in elements (128 MB in float32).</summary>
+    private const long ScoreBudget = 1L << 25;
+
     private readonly Linear qkv;
     private readonly Linear proj;
     private readonly int _heads;
@@ -76,11 +79,20 @@ public sealed class Qwen2_5_VLVisionAttention : nn.Module
         var scale = 1.0 / Math.Sqrt(_headDim);
 
         // One attention per segment, as HF's eager path splits by cu_seqlens (a batched matmul over equal-length
-        // segments may round differently).
-        var outputs = segments.Bounds
-            .Select(b => AttentionMath.Attend(q.narrow(1, b.Start, b.Length), k.narrow(1, b.Start, b.Length),
-                v.narrow(1, b.Start, b.Length), scale, mask: null))
-            .ToArray();
+        // segments may round differently). A long segment (a full-attention frame pair of a large video) attends
+        // ScoreBudget / (heads x length) query rows at a time, so its score matrix never holds heads x length² floats.
+        var outputs = new List<Tensor>();
+        foreach (var b in segments.Bounds)
+        {
+            var (keys, values) = (k.narrow(1, b.Start, b.Length), v.narrow(1, b.Start, b.Length));
+            var rowsAtOnce = Math.Clamp(ScoreBudget / (_heads * b.Length), 1, b.Length);
+            for (var row = 0L; row < b.Length; row += rowsAtOnce)
+            {
+                var rows = Math.Min(rowsAtOnce, b.Length - row);
+                outputs.Add(AttentionMath.Attend(q.narrow(1, b.Start + row, rows), keys, values, scale, mask: null));
+            }
+        }
+
         var merged = cat(outputs, 1).transpose(0, 1).reshape(n, -1);
         return proj.forward(merged).MoveToOuterDisposeScope();
     }

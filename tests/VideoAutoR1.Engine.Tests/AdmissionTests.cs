@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using VideoAutoR1.Core;
 
 namespace VideoAutoR1.Engine.Tests;
@@ -81,6 +82,34 @@ public sealed class AdmissionTests(EngineFixture fixture)
         var error = await Assert.ThrowsAsync<VideoQaException>(() => running);
         Assert.Equal(ErrorKind.Unavailable, error.Kind);
         Assert.Equal("shutting_down", error.Code);
+    }
+
+    [Fact]
+    public async Task Shutdown_cut_short_by_the_host_fails_running_requests_as_shutting_down_and_does_not_throw()
+    {
+        // The reported crash: the host's timeout ended the wait inside StopAsync with a TaskCanceledException.
+        var harness = await EngineHarness.StartAsync(fixture.RandomModelDirectory, new Dictionary<string, string?> { ["ShutdownGrace"] = "00:10:00" });
+        await using var _ = harness;
+        var running = harness.Engine.AnswerAsync(Long(), CancellationToken.None);
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.RunningSequences == 1);
+
+        await harness.Engine.StoppingAsync(CancellationToken.None);
+        Assert.False(harness.Engine.Status.Ready);
+        // The host's shutdown timeout has already passed: StopAsync must end the drain there, and not throw.
+        await harness.Engine.StopAsync(new CancellationToken(canceled: true));
+
+        var error = await Assert.ThrowsAsync<VideoQaException>(() => running);
+        Assert.Equal(ErrorKind.Unavailable, error.Kind);
+        Assert.Equal("shutting_down", error.Code);
+        Assert.NotNull(error.RetryAfter);
+    }
+
+    [Fact]
+    public async Task The_hosts_shutdown_timeout_is_above_the_drain_budget()
+    {
+        await using var harness = await EngineHarness.StartAsync(fixture.RandomModelDirectory, new Dictionary<string, string?> { ["ShutdownGrace"] = "00:00:45" });
+        var host = harness.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(45) + EngineOptions.HostShutdownMargin, host.ShutdownTimeout);
     }
 
     private AnswerRequest Long() => Requests.For(fixture.SmallVideoPath, Question, AnswerMode.Think, maxNewTokens: 900);

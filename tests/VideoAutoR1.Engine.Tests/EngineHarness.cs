@@ -19,6 +19,8 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public VideoQaEngine Engine { get; }
 
+    public IServiceProvider Services => _host.Services;
+
     public IMeterFactory MeterFactory => _host.Services.GetRequiredService<IMeterFactory>();
 
     public static async Task<EngineHarness> StartAsync(string modelDirectory, IDictionary<string, string?>? engineSettings = null)

@@ -66,13 +66,14 @@ internal static class TestVideos
 /// <summary>Builds a preprocessor over options the test tweaks, spooling into a directory the test can inspect.</summary>
 internal sealed class Harness : IDisposable
 {
-    public Harness(Action<MediaOptions>? configure = null)
+    public Harness(Action<MediaOptions>? configure = null, MediaDecodeOptions? decode = null)
     {
         Options = new MediaOptions { TempDirectory = System.IO.Directory.CreateTempSubdirectory("videoautor1-media-spool-").FullName };
         configure?.Invoke(Options);
         var validation = new MediaOptionsValidator().Validate(null, Options);
         Assert.True(validation.Succeeded, validation.FailureMessage);
-        Preprocessor = new VideoPreprocessor(Microsoft.Extensions.Options.Options.Create(Options));
+        Preprocessor = new VideoPreprocessor(Microsoft.Extensions.Options.Options.Create(Options), null,
+            Microsoft.Extensions.Options.Options.Create(decode ?? new MediaDecodeOptions()));
     }
 
     public MediaOptions Options { get; }

@@ -96,21 +96,7 @@ public sealed class FaultTests(VideoQaServer server) : IAsyncLifetime
     {
         var body = new CountingContent(64L << 20, announceLength: false);
         using var http = server.Http();
-        HttpResponseMessage? response = null;
-        try
-        {
-            response = await http.PostAsync("/v1/answers", WithBoundary(body));
-        }
-        catch (HttpRequestException)
-        {
-            // The server may reset the connection once it has answered; the byte count below is what matters.
-        }
-
-        if (response is not null)
-        {
-            await Problem.AssertAsync(response, HttpStatusCode.RequestEntityTooLarge, "upload_too_large");
-        }
-
+        await PostCutOffAsync(http, WithBoundary(body), "upload_too_large");
         Assert.True(body.BytesSent < 8L << 20, $"the client sent {body.BytesSent} bytes before the server stopped reading");
     }
 
@@ -158,6 +144,25 @@ public sealed class FaultTests(VideoQaServer server) : IAsyncLifetime
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), $"cut off only after {DateTime.UtcNow - started}");
     }
 
+    /// <summary>Posts an oversized body; the server may reset the connection once it has answered, else the answer is 413.</summary>
+    internal static async Task PostCutOffAsync(HttpClient http, HttpContent body, string code)
+    {
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await http.PostAsync("/v1/answers", body);
+        }
+        catch (HttpRequestException)
+        {
+            // Reset after the answer: the caller's byte count is what matters.
+        }
+
+        if (response is not null)
+        {
+            await Problem.AssertAsync(response, HttpStatusCode.RequestEntityTooLarge, code);
+        }
+    }
+
     internal static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -179,13 +184,14 @@ public sealed class FaultTests(VideoQaServer server) : IAsyncLifetime
     }
 
     /// <summary>Generates a large body lazily and counts what the transport actually pulled.</summary>
-    private sealed class CountingContent(long length, bool announceLength = true) : HttpContent
+    internal sealed class CountingContent(long length, bool announceLength = true, byte fill = 0) : HttpContent
     {
         public long BytesSent;
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
             var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, fill);
             for (long sent = 0; sent < length; sent += chunk.Length)
             {
                 await stream.WriteAsync(chunk);

@@ -31,17 +31,24 @@ public sealed class OperationsTests(VideoQaServer server)
         using var answered = await http.PostAsync("/v1/answers", RestApiTests.Json("{\"question\": \"x\", \"max_new_tokens\": 2, \"video\": {\"path\": \"testsrc-4s.mp4\"}}"));
         Assert.True(answered.IsSuccessStatusCode);
 
-        // The Prometheus exporter caches a scrape briefly; poll until this request's count shows.
-        string text = string.Empty;
-        for (var i = 0; i < 50 && !text.Contains("videoautor1_service_requests_total{", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100);
-            text = await http.GetStringAsync("/metrics");
-        }
+        var text = await ScrapeUntilAsync(http, "videoautor1_service_requests_total{");
 
         Assert.Contains("videoautor1_service_requests_total{", text);
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
         Assert.Contains("dotnet_gc_collections_total", text);
         Assert.Matches("(?m)^videoautor1_[a-z_]+", text.Replace("videoautor1_service_", string.Empty));
+    }
+
+    /// <summary>The Prometheus exporter caches a scrape briefly; polls /metrics until <paramref name="series"/> shows.</summary>
+    internal static async Task<string> ScrapeUntilAsync(HttpClient http, string series)
+    {
+        var text = string.Empty;
+        for (var i = 0; i < 50 && !text.Contains(series, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+            text = await http.GetStringAsync("/metrics");
+        }
+
+        return text;
     }
 }

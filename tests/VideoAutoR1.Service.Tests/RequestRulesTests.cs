@@ -105,10 +105,25 @@ public sealed class RequestRulesTests
     [InlineData("ftp://example.com/v.mp4", "url_scheme_not_allowed")]
     [InlineData("file:///etc/passwd", "url_scheme_not_allowed")]
     [InlineData("not a url", "url_invalid")]
+    [InlineData("http://[::7f00:1]/v.mp4", "url_blocked")]
+    [InlineData("http://[::ffff:0:7f00:1]/v.mp4", "url_blocked")]
+    [InlineData("http://[2002:7f00:1::]/v.mp4", "url_blocked")]
+    [InlineData("http://[2002:a9fe:a9fe::]/latest/meta-data", "url_blocked")]
+    [InlineData("http://[2001::1]/v.mp4", "url_blocked")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/v.mp4", "url_blocked")]
     public async Task Url_policy_refuses_before_anything_is_fetched(string url, string code)
     {
-        var error = await Assert.ThrowsAsync<VideoQaException>(() => Factory.UrlAsync(url, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<VideoQaException>(async () => await Factory.CreateAsync("r", Factory.Url(url), Query(), CancellationToken.None));
         Assert.Equal(code, error.Code);
+    }
+
+    [Fact]
+    public async Task Fields_are_validated_before_the_url_is_resolved()
+    {
+        // .invalid never resolves: a lookup before validation would answer url_unresolvable.
+        var error = await Assert.ThrowsAsync<VideoQaException>(() =>
+            Factory.CreateAsync("r", Factory.Url("https://video.invalid/a.mp4"), Query() with { Question = "" }, CancellationToken.None));
+        Assert.Equal("question_required", error.Code);
     }
 
     [Fact]

@@ -45,6 +45,7 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
         ["Media:ServerPathRoot"] = Path.Combine(RepoPaths.Root, "samples"),
         ["Media:MaxFrames"] = MediaMaxFrames.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Engine:TorchThreads"] = "1",
+        ["Service:SseKeepAliveSeconds"] = "0.1",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -6,6 +6,7 @@ using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Service.Errors;
 using VideoAutoR1.Service.OpenApi;
+using VideoAutoR1.Service.Options;
 using VideoAutoR1.Service.Requests;
 
 namespace VideoAutoR1.Service.Apis;
@@ -27,7 +28,7 @@ public static class AnswersApi
         api.MapPost("/answers/stream", StreamAsync)
             .WithName("AnswerStream")
             .WithSummary("Answer as server-sent events: a1, rationale*, a2, done (or error).")
-            .WithDescription("Events: 'a1' {a1, confidence, is_fallback, will_think} as soon as the first box closes, 'rationale' {text} deltas, 'a2' {a2}, 'done' (the full answer). Failures before a1 are Problem Details with a status code; later ones are an 'error' event carrying Problem Details.")
+            .WithDescription("Events: 'a1' {a1, confidence, is_fallback, will_think} as soon as the first box closes, 'rationale' {text} deltas, 'a2' {a2}, 'done' (the full answer); ': keep-alive' comments while waiting. Failures found before the stream starts (validation, overload, shutdown) are Problem Details with a status code; later ones (media, inference, the shutdown drain) are an 'error' event carrying Problem Details.")
             .WithMetadata(new AskBodyMetadata(typeof(AskRequest), typeof(AskUploadForm)))
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesVideoQaProblems();
@@ -49,12 +50,13 @@ public static class AnswersApi
         return TypedResults.Ok(AskResponse.From(result));
     }
 
-    public static async Task<ServerSentEventsResult<string>> StreamAsync(
-        HttpContext context, AskInputReader reader, AnswerRequestFactory factory, AnswerGateway gateway, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    public static async Task<EventStreamResult> StreamAsync(
+        HttpContext context, AskInputReader reader, AnswerRequestFactory factory, AnswerGateway gateway,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptionsMonitor<ServiceOptions> options)
     {
         var request = await BuildAsync(context, reader, factory);
         var events = await gateway.StartStreamAsync("sse", request, context.RequestAborted);
-        return TypedResults.ServerSentEvents(ToSse(events, json.Value.SerializerOptions));
+        return new EventStreamResult(ToSse(events, json.Value.SerializerOptions), TimeSpan.FromSeconds(options.CurrentValue.SseKeepAliveSeconds));
     }
 
     public static Ok<ModelList> ListModels(AnswerGateway gateway)
@@ -67,7 +69,7 @@ public static class AnswersApi
     {
         var requestId = AnswerRequestFactory.NewRequestId(context);
         var (video, ask) = await reader.ReadAsync(context);
-        return factory.Create(requestId, video, ask.ToQuery());
+        return await factory.CreateAsync(requestId, video, ask.ToQuery(), context.RequestAborted);
     }
 
     /// <summary>Engine events as SSE items; a failure after the first event becomes a final "error" event.</summary>

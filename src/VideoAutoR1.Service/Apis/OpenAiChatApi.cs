@@ -13,8 +13,9 @@ namespace VideoAutoR1.Service.Apis;
 
 /// <summary>
 /// OpenAI-compatible <c>POST /v1/chat/completions</c>: a video_url part (http(s) URL or data: URI) plus text in the
-/// last user message. The message content is the model's output for the kept part; <c>videoautor1</c> carries
-/// a1/a2/confidence/thought. Other roles' messages are ignored: the model runs with its own system prompt.
+/// last user message. The message content is <see cref="Content"/> of the result, streamed or not; <c>videoautor1</c>
+/// carries a1/a2/confidence/thought. Other roles' messages are ignored: the model runs with its own system prompt.
+/// The body is read within <see cref="ServiceOptions.MaxChatBodyBytes"/> (JSON plus the largest data: URL).
 /// </summary>
 public static class OpenAiChatApi
 {
@@ -30,20 +31,26 @@ public static class OpenAiChatApi
 
     public static async Task<IResult> CompleteAsync(
         HttpContext context,
-        ChatCompletionRequest body,
         AnswerRequestFactory factory,
         AnswerGateway gateway,
         IOptionsMonitor<ServiceOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         var requestId = AnswerRequestFactory.NewRequestId(context);
+        var service = options.CurrentValue;
+        if (!context.Request.HasJsonContentType())
+        {
+            throw new VideoQaException(ErrorKind.UnsupportedMedia, "unsupported_content_type", "Send the chat completion request as application/json.");
+        }
+
+        var body = await JsonBody.ReadAsync<ChatCompletionRequest>(context, service.MaxChatBodyBytes, json.Value.SerializerOptions);
         var (videoUrl, text) = LastUserTurn(body);
-        var video = await VideoOf(videoUrl, factory, options.CurrentValue.MaxUploadBytes, context.RequestAborted);
+        var video = VideoOf(videoUrl, factory, service.MaxUploadBytes);
         var ext = body.Videoautor1 ?? new VideoAutoR1Options();
         var query = new QuestionQuery(
             text, ext.Options, ext.Task, ext.Mode, ext.Threshold, body.MaxCompletionTokens ?? body.MaxTokens,
             body.Temperature, body.TopP, body.Seed, ext.TimeoutSeconds, ext.Sampling);
-        var request = factory.Create(requestId, video, query);
+        var request = await factory.CreateAsync(requestId, video, query, context.RequestAborted);
         var id = $"chatcmpl-{requestId}";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         if (!body.Stream)
@@ -51,18 +58,44 @@ public static class OpenAiChatApi
             var r = await gateway.AnswerAsync("openai", request, context.RequestAborted);
             return TypedResults.Ok(new ChatCompletion(
                 id, "chat.completion", created, r.ModelId,
-                [new ChatChoice(0, new ChatResponseMessage("assistant", r.Text), FinishReason(r.FinishReason))],
+                [new ChatChoice(0, new ChatResponseMessage("assistant", Content(r)), FinishReason(r.FinishReason))],
                 ChatUsage.From(r.Tokens), VideoAutoR1Answer.From(r)));
         }
 
         var events = await gateway.StartStreamAsync("openai", request, context.RequestAborted);
         var model = gateway.Status.ModelId;
-        return TypedResults.ServerSentEvents(Chunks(events, id, created, model, json.Value.SerializerOptions));
+        return new EventStreamResult(Chunks(events, id, created, model, json.Value.SerializerOptions), TimeSpan.FromSeconds(service.SseKeepAliveSeconds));
     }
 
     /// <summary>
-    /// Streamed content is rebuilt from the engine's events in the output template's form
-    /// (<c>\boxed{a1}&lt;think&gt;…&lt;/think&gt;\boxed{a2}</c>); the last chunk carries the full result.
+    /// The message content: the answer in the output template's form (<c>\boxed{a1}</c>, and when the model thought
+    /// <c>&lt;think&gt;rationale&lt;/think&gt;\boxed{a2}</c>), or the raw text when the model wrote no first box.
+    /// The stream's deltas add up to exactly this.
+    /// </summary>
+    internal static string Content(AnswerResult r)
+    {
+        if (r.A1 is null)
+        {
+            return r.Text;
+        }
+
+        var content = new StringBuilder($"\\boxed{{{r.A1}}}");
+        if (r.Thought)
+        {
+            content.Append("<think>").Append(r.Rationale).Append("</think>");
+            if (r.A2 is { } a2)
+            {
+                content.Append($"\\boxed{{{a2}}}");
+            }
+        }
+
+        return content.ToString();
+    }
+
+    /// <summary>
+    /// Streamed content is the template's pieces as the engine decides them (a1's box, rationale deltas, a2's box);
+    /// the last chunk carries what <see cref="Content"/> has beyond them and the full result, so the deltas always
+    /// add up to the non-streamed content. A failure after the stream started is an OpenAI-style error chunk.
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> Chunks(
         IAsyncEnumerable<AnswerEvent> events, string id, long created, string model, JsonSerializerOptions json)
@@ -72,36 +105,62 @@ public static class OpenAiChatApi
                 result is null ? null : ChatUsage.From(result.Tokens), result is null ? null : VideoAutoR1Answer.From(result)), json));
 
         yield return Chunk(new ChunkDelta("assistant", string.Empty));
-        var inRationale = false;
-        await foreach (var e in events)
+        var streamed = new StringBuilder();
+        var opened = false;
+        await using var enumerator = events.GetAsyncEnumerator();
+        while (await NextAsync(enumerator) is var (next, failure) && (next is not null || failure is not null))
         {
-            switch (e)
+            if (failure is not null)
             {
-                case AnswerEvent.A1Decided a1:
-                    yield return Chunk(new ChunkDelta(Content: $"\\boxed{{{a1.A1}}}"));
-                    break;
-                case AnswerEvent.RationaleDelta delta:
-                    yield return Chunk(new ChunkDelta(Content: inRationale ? delta.Text : "<think>" + delta.Text));
-                    inRationale = true;
-                    break;
-                case AnswerEvent.A2Decided a2:
-                    yield return Chunk(new ChunkDelta(Content: (inRationale ? "</think>" : "<think></think>") + $"\\boxed{{{a2.A2}}}"));
-                    inRationale = false;
-                    break;
-                case AnswerEvent.Completed done:
-                    yield return Chunk(new ChunkDelta(Content: inRationale ? "</think>" : null), FinishReason(done.Result.FinishReason), done.Result);
-                    break;
+                var error = new { message = failure.Message, type = failure.Kind.ToString(), code = failure.Code };
+                yield return new SseItem<string>(JsonSerializer.Serialize(new { error }, json));
+                break;
+            }
+
+            if (next is AnswerEvent.Completed done)
+            {
+                var full = Content(done.Result);
+                var rest = full.StartsWith(streamed.ToString(), StringComparison.Ordinal) ? full[streamed.Length..] : string.Empty;
+                yield return Chunk(new ChunkDelta(Content: rest.Length > 0 ? rest : null), FinishReason(done.Result.FinishReason), done.Result);
+                continue;
+            }
+
+            var piece = next switch
+            {
+                AnswerEvent.A1Decided a1 => $"\\boxed{{{a1.A1}}}",
+                AnswerEvent.RationaleDelta delta => (opened ? "" : "<think>") + delta.Text,
+                AnswerEvent.A2Decided a2 => (opened ? "" : "<think>") + $"</think>\\boxed{{{a2.A2}}}",
+                _ => string.Empty,
+            };
+            opened |= next is AnswerEvent.RationaleDelta;
+            if (piece.Length > 0)
+            {
+                streamed.Append(piece);
+                yield return Chunk(new ChunkDelta(Content: piece));
             }
         }
 
         yield return new SseItem<string>("[DONE]");
     }
 
+    /// <summary>The next event, or the typed failure that ended the stream; both null at its end.</summary>
+    private static async Task<(AnswerEvent? Next, VideoQaException? Failure)> NextAsync(IAsyncEnumerator<AnswerEvent> events)
+    {
+        try
+        {
+            return (await events.MoveNextAsync() ? events.Current : null, null);
+        }
+        catch (VideoQaException error) when (error.Kind != ErrorKind.Cancelled)
+        {
+            return (null, error);
+        }
+    }
+
     private static string FinishReason(Engine.FinishReason reason) => reason == Engine.FinishReason.Length ? "length" : "stop";
 
     private static (string VideoUrl, string Text) LastUserTurn(ChatCompletionRequest body)
     {
-        var user = body.Messages?.LastOrDefault(m => m.Role == "user")
+        var user = body.Messages?.LastOrDefault(m => m is { Role: "user" })
             ?? throw Invalid("user_message_required", "messages must contain a user message.", "messages");
         if (user.Content.ValueKind != JsonValueKind.Array)
         {
@@ -130,11 +189,11 @@ public static class OpenAiChatApi
         return (videoUrl ?? throw Invalid("video_required", "The user message has no video_url part.", "messages.content"), text.ToString());
     }
 
-    private static async Task<VideoSource> VideoOf(string url, AnswerRequestFactory factory, long maxBytes, CancellationToken cancellationToken)
+    private static VideoSource VideoOf(string url, AnswerRequestFactory factory, long maxBytes)
     {
         if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {
-            return await factory.UrlAsync(url, cancellationToken);
+            return factory.Url(url);
         }
 
         var comma = url.IndexOf(',', StringComparison.Ordinal);

@@ -19,6 +19,7 @@ public static class ErrorMapping
         ErrorKind.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
         ErrorKind.Cancelled => ClientClosedRequest,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.RequestTimeout => StatusCodes.Status408RequestTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -27,7 +28,7 @@ public static class ErrorMapping
         ErrorKind.InvalidArgument or ErrorKind.TooLarge or ErrorKind.UnsupportedMedia => StatusCode.InvalidArgument,
         ErrorKind.SourceUnavailable => StatusCode.FailedPrecondition,
         ErrorKind.Overloaded => StatusCode.ResourceExhausted,
-        ErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        ErrorKind.DeadlineExceeded or ErrorKind.RequestTimeout => StatusCode.DeadlineExceeded,
         ErrorKind.Cancelled => StatusCode.Cancelled,
         ErrorKind.Unavailable => StatusCode.Unavailable,
         _ => StatusCode.Internal,
@@ -43,6 +44,7 @@ public static class ErrorMapping
         ErrorKind.DeadlineExceeded => "Deadline exceeded",
         ErrorKind.Cancelled => "Request cancelled",
         ErrorKind.Unavailable => "Service unavailable",
+        ErrorKind.RequestTimeout => "Request body too slow",
         _ => "Internal error",
     };
 

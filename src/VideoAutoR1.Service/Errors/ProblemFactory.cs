@@ -43,6 +43,8 @@ public static class ProblemFactory
         },
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge =>
             new VideoQaException(ErrorKind.TooLarge, "upload_too_large", tooLarge.Message, tooLarge),
+        BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } slow =>
+            new VideoQaException(ErrorKind.RequestTimeout, "request_body_timeout", "The request body arrived too slowly.", slow),
         BadHttpRequestException { InnerException: JsonException json } =>
             Classify(json),
         BadHttpRequestException bad => new VideoQaException(ErrorKind.InvalidArgument, "bad_request", bad.Message, bad),

@@ -29,10 +29,10 @@ public static class GrpcMapping
             sampling.HasStartSeconds ? sampling.StartSeconds : null,
             sampling.HasEndSeconds ? sampling.EndSeconds : null));
 
-    public static async Task<VideoSource> ToVideoAsync(Proto.Video? video, AnswerRequestFactory factory, long maxBytes, CancellationToken cancellationToken) =>
+    public static VideoSource ToVideo(Proto.Video? video, AnswerRequestFactory factory, long maxBytes) =>
         video?.SourceCase switch
         {
-            Proto.Video.SourceOneofCase.Url => await factory.UrlAsync(video.Url, cancellationToken),
+            Proto.Video.SourceOneofCase.Url => factory.Url(video.Url),
             Proto.Video.SourceOneofCase.ServerPath => AnswerRequestFactory.ServerPath(video.ServerPath),
             Proto.Video.SourceOneofCase.Content when video.Content.Length > maxBytes => throw AskInputReader.TooLarge(maxBytes),
             Proto.Video.SourceOneofCase.Content when !video.Content.IsEmpty => new VideoSource.Bytes(video.Content.Memory),

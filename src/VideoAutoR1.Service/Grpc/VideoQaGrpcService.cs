@@ -70,7 +70,7 @@ public sealed class VideoQaGrpcService(
 
         metrics.Uploaded(buffer.Length);
         var video = new VideoSource.Bytes(buffer.ToArray(), header.FileName.Length > 0 ? header.FileName : null);
-        var answer = Create(video, header.Question, header.Generation, header.Sampling, context);
+        var answer = await CreateAsync(video, header.Question, header.Generation, header.Sampling, context);
         var result = await gateway.AnswerAsync("grpc_upload", answer, context.CancellationToken);
         return new Proto.UploadAndAnswerResponse { Answer = GrpcMapping.ToProto(result) };
     }
@@ -81,18 +81,16 @@ public sealed class VideoQaGrpcService(
         return Task.FromResult(new Proto.ListModelsResponse { Models = { new Proto.Model { Id = status.ModelId, Ready = status.Ready, Architecture = status.Architecture } } });
     }
 
-    private async Task<AnswerRequest> BuildAsync(
-        Proto.Video? video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context)
-    {
-        var source = await GrpcMapping.ToVideoAsync(video, factory, options.CurrentValue.MaxUploadBytes, context.CancellationToken);
-        return Create(source, question, generation, sampling, context);
-    }
+    private Task<AnswerRequest> BuildAsync(
+        Proto.Video? video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context) =>
+        CreateAsync(GrpcMapping.ToVideo(video, factory, options.CurrentValue.MaxUploadBytes), question, generation, sampling, context);
 
     /// <summary>The gRPC deadline, when sooner, tightens the request's own time limit.</summary>
-    private AnswerRequest Create(VideoSource video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context)
+    private async Task<AnswerRequest> CreateAsync(
+        VideoSource video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context)
     {
         var requestId = AnswerRequestFactory.NewRequestId(context.GetHttpContext());
-        var request = factory.Create(requestId, video, GrpcMapping.ToQuery(question, generation, sampling));
+        var request = await factory.CreateAsync(requestId, video, GrpcMapping.ToQuery(question, generation, sampling), context.CancellationToken);
         var untilDeadline = context.Deadline - DateTime.UtcNow;
         return context.Deadline != DateTime.MaxValue && untilDeadline < request.Timeout
             ? request with { Timeout = untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.FromMilliseconds(1) }

@@ -12,6 +12,20 @@ public sealed class ServiceOptions
     [Range(1024, int.MaxValue)]
     public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Largest JSON body of /v1/answers and largest multipart "request" part, in bytes; checked while reading.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxJsonBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Largest /v1/chat/completions body: the JSON around the video plus the base64 data: URL of the largest upload
+    /// (4 characters per 3 bytes). Anything longer is cut off while it is read.
+    /// </summary>
+    public long MaxChatBodyBytes => MaxJsonBytes + ((MaxUploadBytes + 2) / 3 * 4);
+
+    /// <summary>While a stream waits for its next event, a keep-alive comment is sent this often, in seconds.</summary>
+    [Range(0.1, 300)]
+    public double SseKeepAliveSeconds { get; set; } = 15;
+
     /// <summary>Default per-request time limit (queue + media + decode), in seconds.</summary>
     [Range(1, 3600)]
     public double RequestTimeoutSeconds { get; set; } = 300;

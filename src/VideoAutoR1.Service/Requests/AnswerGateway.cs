@@ -7,10 +7,12 @@ namespace VideoAutoR1.Service.Requests;
 
 /// <summary>
 /// The only path from the API surfaces to the engine. It turns cancellation into typed errors (caller gone →
-/// Cancelled, watchdog → DeadlineExceeded), counts outcomes, and bounds every call by the request's timeout plus a
-/// grace period so that no caller can hang even if the engine misses its own deadline.
+/// Cancelled, watchdog → DeadlineExceeded), counts outcomes, logs every failure with the request id and its inner
+/// detail (ffmpeg's words, server paths: they stay in the log, the client gets the code and a sentence), and bounds
+/// every call by the request's timeout plus a grace period so that no caller can hang even if the engine misses
+/// its own deadline.
 /// </summary>
-public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics)
+public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics, ILogger<AnswerGateway> logger)
 {
     private static readonly TimeSpan WatchdogGrace = TimeSpan.FromSeconds(10);
 
@@ -27,42 +29,49 @@ public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics)
         }
         catch (Exception e) when (Translate(e, aborted) is { } error)
         {
-            throw metrics.Failed(api, error);
+            throw Failed(api, request, error);
         }
     }
 
     /// <summary>
-    /// Starts a stream and waits for its first event, so failures before a1 (validation, overload, media) surface
-    /// as ordinary exceptions while the response can still carry a status code.
+    /// Starts a stream. Failures the engine finds at once (validation, overload, shutting down) surface here as
+    /// exceptions, while the response can still carry a status code; anything later (media, inference, the drain
+    /// budget) is thrown by the returned stream, after the response has started.
     /// </summary>
-    public async Task<IAsyncEnumerable<AnswerEvent>> StartStreamAsync(string api, AnswerRequest request, CancellationToken aborted)
+    public Task<IAsyncEnumerable<AnswerEvent>> StartStreamAsync(string api, AnswerRequest request, CancellationToken aborted)
     {
         var watchdog = Watchdog(request, aborted);
         var events = engine.AnswerStreamAsync(request, watchdog.Token).GetAsyncEnumerator(watchdog.Token);
-        try
+        var first = events.MoveNextAsync();
+        if (first.IsCompleted)
         {
-            var hasFirst = await events.MoveNextAsync();
-            return Remaining(api, events, hasFirst, watchdog, aborted);
-        }
-        catch (Exception e)
-        {
-            await events.DisposeAsync();
-            watchdog.Dispose();
-            if (Translate(e, aborted) is { } error)
+            try
             {
-                throw metrics.Failed(api, error);
+                _ = first.GetAwaiter().GetResult();
             }
+            catch (Exception e)
+            {
+                DisposeQuietly(events, watchdog);
+                if (Translate(e, aborted) is { } error)
+                {
+                    throw Failed(api, request, error);
+                }
 
-            throw;
+                throw;
+            }
         }
+
+        return Task.FromResult(Remaining(api, request, events, first, watchdog, aborted));
     }
 
     private async IAsyncEnumerable<AnswerEvent> Remaining(
-        string api, IAsyncEnumerator<AnswerEvent> events, bool hasCurrent, CancellationTokenSource watchdog, [EnumeratorCancellation] CancellationToken aborted)
+        string api, AnswerRequest request, IAsyncEnumerator<AnswerEvent> events, ValueTask<bool> first, CancellationTokenSource watchdog,
+        [EnumeratorCancellation] CancellationToken aborted)
     {
         using (watchdog)
         await using (events)
         {
+            var hasCurrent = await MoveAsync(api, request, first, aborted);
             while (hasCurrent)
             {
                 var current = events.Current;
@@ -72,16 +81,38 @@ public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics)
                 }
 
                 yield return current;
-                try
-                {
-                    hasCurrent = await events.MoveNextAsync();
-                }
-                catch (Exception e) when (Translate(e, aborted) is { } error)
-                {
-                    throw metrics.Failed(api, error);
-                }
+                hasCurrent = await MoveAsync(api, request, events.MoveNextAsync(), aborted);
             }
         }
+    }
+
+    private async ValueTask<bool> MoveAsync(string api, AnswerRequest request, ValueTask<bool> move, CancellationToken aborted)
+    {
+        try
+        {
+            return await move;
+        }
+        catch (Exception e) when (Translate(e, aborted) is { } error)
+        {
+            throw Failed(api, request, error);
+        }
+    }
+
+    private VideoQaException Failed(string api, AnswerRequest request, VideoQaException error)
+    {
+        var level = error.Kind switch
+        {
+            ErrorKind.Internal => LogLevel.Error,
+            ErrorKind.Unavailable => LogLevel.Warning,
+            _ => LogLevel.Information,
+        };
+        logger.Log(level, error.InnerException, "Request {RequestId} failed with {Code}: {Message}", request.RequestId, error.Code, error.Message);
+        return metrics.Failed(api, error);
+    }
+
+    private static void DisposeQuietly(IAsyncEnumerator<AnswerEvent> events, CancellationTokenSource watchdog)
+    {
+        _ = events.DisposeAsync().AsTask().ContinueWith(_ => watchdog.Dispose(), TaskScheduler.Default);
     }
 
     private static CancellationTokenSource Watchdog(AnswerRequest request, CancellationToken aborted)

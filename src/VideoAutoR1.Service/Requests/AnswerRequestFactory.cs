@@ -39,9 +39,23 @@ public sealed class AnswerRequestFactory(IOptionsMonitor<ServiceOptions> options
         return requestId;
     }
 
-    /// <summary>Checks a remote video against the URL policy before it is queued.</summary>
-    public async Task<VideoSource> UrlAsync(string? url, CancellationToken cancellationToken) =>
-        new VideoSource.Url(await urlPolicy.CheckAsync(url, cancellationToken));
+    /// <summary>A remote video after the URL policy's offline checks; its addresses are checked by <see cref="CreateAsync"/>.</summary>
+    public VideoSource Url(string? url) => new VideoSource.Url(urlPolicy.Parse(url));
+
+    /// <summary>
+    /// <see cref="Create"/>, then the URL's DNS check: every field is validated before any network work, so a wrong
+    /// request costs the server no lookup.
+    /// </summary>
+    public async Task<AnswerRequest> CreateAsync(string requestId, VideoSource video, QuestionQuery query, CancellationToken cancellationToken)
+    {
+        var request = Create(requestId, video, query);
+        if (video is VideoSource.Url url)
+        {
+            await urlPolicy.CheckAddressesAsync(url.Address, cancellationToken);
+        }
+
+        return request;
+    }
 
     public static VideoSource ServerPath(string? path) =>
         string.IsNullOrWhiteSpace(path)

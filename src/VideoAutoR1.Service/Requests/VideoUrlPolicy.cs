@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
+using VideoAutoR1.Media;
 using VideoAutoR1.Service.Options;
 
 namespace VideoAutoR1.Service.Requests;
@@ -14,7 +15,16 @@ public sealed class VideoUrlPolicy(IOptionsMonitor<ServiceOptions> options)
 {
     private static readonly TimeSpan DnsTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Parse and resolution check in one (<see cref="Parse"/>, then <see cref="CheckAddressesAsync"/>).</summary>
     public async Task<Uri> CheckAsync(string? url, CancellationToken cancellationToken)
+    {
+        var uri = Parse(url);
+        await CheckAddressesAsync(uri, cancellationToken);
+        return uri;
+    }
+
+    /// <summary>The checks that need no network: an absolute URL with an allowed scheme and host.</summary>
+    public Uri Parse(string? url)
     {
         var policy = options.CurrentValue.Urls;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
@@ -32,48 +42,28 @@ public sealed class VideoUrlPolicy(IOptionsMonitor<ServiceOptions> options)
             throw Blocked("url_host_not_allowed", $"host '{uri.Host}' is not in the allowed hosts.");
         }
 
-        if (policy.BlockPrivateAddresses)
-        {
-            foreach (var address in await ResolveAsync(uri, cancellationToken))
-            {
-                if (!IsPublic(address))
-                {
-                    throw Blocked("url_blocked", $"host '{uri.Host}' resolves to a non-public address.");
-                }
-            }
-        }
-
         return uri;
     }
 
-    /// <summary>True for globally routable unicast addresses only.</summary>
-    public static bool IsPublic(IPAddress address)
+    /// <summary>Resolves the host (DNS) and refuses it when any address is not public; run after every other check.</summary>
+    public async Task CheckAddressesAsync(Uri uri, CancellationToken cancellationToken)
     {
-        if (address.IsIPv4MappedToIPv6)
+        if (!options.CurrentValue.Urls.BlockPrivateAddresses)
         {
-            address = address.MapToIPv4();
+            return;
         }
 
-        if (IPAddress.IsLoopback(address))
+        foreach (var address in await ResolveAsync(uri, cancellationToken))
         {
-            return false;
+            if (!IsPublic(address))
+            {
+                throw Blocked("url_blocked", $"host '{uri.Host}' resolves to a non-public address.");
+            }
         }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] >= 224
-                || (b[0] == 100 && b[1] >= 64 && b[1] < 128)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && b[1] >= 16 && b[1] < 32)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && (b[1] == 18 || b[1] == 19)));
-        }
-
-        return !(address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal
-            || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
     }
+
+    /// <summary>True for globally routable unicast addresses only (the one rule the fetcher applies again at connect time).</summary>
+    public static bool IsPublic(IPAddress address) => SpecialPurposeAddresses.IsGlobal(address);
 
     private static bool HostMatches(string host, string pattern) =>
         pattern.StartsWith("*.", StringComparison.Ordinal)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -22,6 +23,7 @@ public static class TelemetryExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(Engine.EngineMetrics.MeterName, ServiceMetrics.MeterName)
+                .OnlyThisHostsMeters()
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
@@ -33,6 +35,23 @@ public static class TelemetryExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// OpenTelemetry subscribes to meters by name, process-wide: a second host in the process (tests, side-by-side
+    /// hosts) would have its instruments merged into this host's streams, and switched off when that host is disposed.
+    /// Instruments created through another host's <see cref="IMeterFactory"/> are dropped, so each host exports only
+    /// its own; static meters (runtime, HttpClient) have no factory and stay.
+    /// </summary>
+    private static MeterProviderBuilder OnlyThisHostsMeters(this MeterProviderBuilder metrics)
+    {
+        ((IDeferredMeterProviderBuilder)metrics).Configure((services, builder) =>
+        {
+            var own = services.GetRequiredService<IMeterFactory>();
+            builder.AddView(instrument =>
+                instrument.Meter.Scope is IMeterFactory owner && !ReferenceEquals(owner, own) ? MetricStreamConfiguration.Drop : null);
+        });
+        return metrics;
     }
 
     private static bool IsProbe(PathString path) =>

@@ -11,7 +11,7 @@ namespace VideoAutoR1.Service.Requests;
 public static class JsonBody
 {
     /// <summary>Deserializes the request body, at most <paramref name="limit"/> bytes.</summary>
-    public static Task<T> ReadAsync<T>(HttpContext context, long limit, JsonSerializerOptions json)
+    public static async Task<T> ReadAsync<T>(HttpContext context, long limit, JsonSerializerOptions json)
     {
         if (context.Request.ContentLength > limit)
         {
@@ -24,7 +24,15 @@ public static class JsonBody
             bodySize.MaxRequestBodySize = limit;
         }
 
-        return ReadAsync<T>(context.Request.Body, limit, json, context.RequestAborted);
+        try
+        {
+            return await ReadAsync<T>(context.Request.Body, limit, json, context.RequestAborted);
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own count can trip before ours (a chunked body): it is still this limit that was crossed.
+            throw TooLarge(limit);
+        }
     }
 
     /// <summary>Deserializes <paramref name="body"/>, failing with 413 once more than <paramref name="limit"/> bytes were read.</summary>

@@ -84,9 +84,9 @@ public static class DefaultModel
 
     /// <summary>
     /// Writes a directory the engine can serve: the model's config and weights plus the Qwen tokenizer files shipped
-    /// beside this assembly (every model built on <see cref="CreateConfig"/> shares that vocabulary).
+    /// beside this assembly (every model built on the Qwen vocabulary, as <see cref="CreateConfig"/> is, shares it).
     /// </summary>
-    public static void SaveWithTokenizer(Qwen2_5_VLForConditionalGeneration model, string directory)
+    public static void SaveWithTokenizer(IVideoLanguageModel model, string directory)
     {
         model.Save(directory);
         foreach (var file in Directory.EnumerateFiles(TokenizerSourceDirectory))

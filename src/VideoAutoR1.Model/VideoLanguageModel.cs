@@ -40,6 +40,9 @@ public interface IVideoLanguageModel : IDisposable
     Tensor DecodeStep(long[] tokenIds, int[] slots, KvCachePool cache);
 
     Tensor ForwardLogits(Tensor inputIds, Tensor positionIds, Tensor? attentionMask = null, Tensor? videoEmbeds = null);
+
+    /// <summary>Writes <c>config.json</c> and the weights in the checkpoint layout the loader reads back.</summary>
+    void Save(string modelDir);
 }
 
 /// <summary>Hooks of the parity runner: the same computations with named intermediates reported.</summary>

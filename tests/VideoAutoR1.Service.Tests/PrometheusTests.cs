@@ -26,8 +26,8 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
     /// <summary>Every query selects this model, as a dashboard user picking it would.</summary>
     private const string ModelId = "prometheus-trained";
 
-    private static readonly QuestionSpec Confident = new("What color is the ball?", ["red", "blue", "green", "yellow"], TaskKind.MultipleChoice);
-    private static readonly QuestionSpec Thinks = new("How many people enter the room?", ["one", "two", "three", "four"], TaskKind.MultipleChoice);
+    private static readonly QuestionSpec Confident = TemplateModelDirectory.Confident;
+    private static readonly QuestionSpec Thinks = TemplateModelDirectory.Thinks;
 
     [Fact]
     public async Task Think_rate_reaches_prometheus_and_the_dashboard_through_the_real_exporter()
@@ -157,24 +157,8 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
 
         public TrainedServer()
         {
-            var tokenizer = QwenTokenizer.Load(DefaultModel.TokenizerSourceDirectory);
-            PreprocessedVideo video;
-            using (var media = new VideoPreprocessor(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MaxFrames = MediaMaxFrames })))
-            {
-                video = media.PreprocessAsync(new VideoSource.Bytes(File.ReadAllBytes(RepoPaths.SampleVideo)), null, CancellationToken.None).GetAwaiter().GetResult();
-            }
-
             using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 3, new ModelLoadOptions());
-            TemplateTrainer.Train(
-                model,
-                tokenizer,
-                [
-                    new TemplateExample(Confident, video, "\\boxed{B}<think>The ball is blue.</think>\\boxed{B}"),
-                    new TemplateExample(Thinks, video, "\\boxed{Let's analyze the problem step by step.}<think>Two people enter.</think>\\boxed{B}"),
-                ],
-                steps: 80,
-                learningRate: 1e-2);
-            DefaultModel.SaveWithTokenizer(model, _modelDirectory);
+            TemplateModelDirectory.TrainAndSave(model, TemplateModelDirectory.SampleVideo(VisionPreprocessing.Qwen2_5_VL), _modelDirectory);
         }
 
         protected override IDictionary<string, string?> Settings()

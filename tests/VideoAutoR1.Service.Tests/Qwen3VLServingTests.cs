@@ -19,8 +19,8 @@ namespace VideoAutoR1.Service.Tests;
 /// </summary>
 public sealed class Qwen3VLServingTests(Qwen3VLServingTests.Qwen3VLServer server) : IClassFixture<Qwen3VLServingTests.Qwen3VLServer>
 {
-    private static readonly QuestionSpec Confident = new("What color is the ball?", ["red", "blue", "green", "yellow"], Core.TaskKind.MultipleChoice);
-    private static readonly QuestionSpec Thinks = new("How many people enter the room?", ["one", "two", "three", "four"], Core.TaskKind.MultipleChoice);
+    private static readonly QuestionSpec Confident = TemplateModelDirectory.Confident;
+    private static readonly QuestionSpec Thinks = TemplateModelDirectory.Thinks;
 
     [Fact]
     public async Task Models_endpoint_reports_the_qwen3_vl_architecture()
@@ -81,30 +81,10 @@ public sealed class Qwen3VLServingTests(Qwen3VLServingTests.Qwen3VLServer server
 
         public Qwen3VLServer()
         {
-            var tokenizer = QwenTokenizer.Load(DefaultModel.TokenizerSourceDirectory);
-            PreprocessedVideo video;
-            using (var media = new VideoPreprocessor(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MaxFrames = MediaMaxFrames })))
-            {
-                video = media.PreprocessAsync(new VideoSource.Bytes(File.ReadAllBytes(RepoPaths.SampleVideo)), null, VisionPreprocessing.Qwen3_VL,
-                    CancellationToken.None).GetAwaiter().GetResult();
-            }
-
+            var video = TemplateModelDirectory.SampleVideo(VisionPreprocessing.Qwen3_VL);
             VisualTokens = video.TokenCount(2);
             using var model = Qwen3VLForConditionalGeneration.CreateRandom(Config(), seed: 5, new ModelLoadOptions());
-            TemplateTrainer.Train(
-                model,
-                tokenizer,
-                [
-                    new TemplateExample(Confident, video, "\\boxed{B}<think>The ball is blue.</think>\\boxed{B}"),
-                    new TemplateExample(Thinks, video, "\\boxed{Let's analyze the problem step by step.}<think>Two people enter.</think>\\boxed{B}"),
-                ],
-                steps: 80,
-                learningRate: 1e-2);
-            model.Save(_modelDirectory);
-            foreach (var file in Directory.EnumerateFiles(DefaultModel.TokenizerSourceDirectory))
-            {
-                File.Copy(file, Path.Combine(_modelDirectory, Path.GetFileName(file)));
-            }
+            TemplateModelDirectory.TrainAndSave(model, video, _modelDirectory);
         }
 
         public int VisualTokens { get; }

@@ -96,12 +96,14 @@ public static class EngineBench
         return new PreprocessedVideo(pixels, config.Vision.PatchDim, t, h, w, 1.0, [0, 0.5, 1, 1.5], 2, 2);
     }
 
-    private static AnswerRequest Request(int i, int newTokens) => new(
+    private static QuestionSpec Question(int i) =>
+        new($"Question {i}: what happens in the video{new string('?', i % 7)}", ["yes", "no"], TaskKind.MultipleChoice);
+
+    private static AnswerRequest Request(VideoQaEngine engine, int i, int newTokens) => engine.Resolver.Resolve(
         $"bench-{i}",
         new VideoSource.ServerPath("synthetic"),
-        new QuestionSpec($"Question {i}: what happens in the video{new string('?', i % 7)}", ["yes", "no"], TaskKind.MultipleChoice),
-        AnswerMode.Think,
-        MaxNewTokens: newTokens);
+        Question(i),
+        RequestResolver.Empty with { Mode = AnswerMode.Think, MaxNewTokens = newTokens });
 
     private static async Task<(double TokensPerSecond, double RequestsPerSecond, double P50, double P95)> MeasureAsync(
         string modelDir, int maxBatch, int concurrency, int count, int newTokens, PreprocessedVideo video)
@@ -121,7 +123,7 @@ public static class EngineBench
         using var engine = new VideoQaEngine(options, media, metrics, NullLogger<VideoQaEngine>.Instance);
         await engine.StartAsync(CancellationToken.None);
         await engine.WaitUntilReadyAsync(CancellationToken.None);
-        await engine.AnswerAsync(Request(0, 2), video, CancellationToken.None);
+        await engine.AnswerAsync(Request(engine, 0, 2), video, CancellationToken.None);
 
         var latencies = new List<double>();
         var tokens = 0L;
@@ -131,7 +133,7 @@ public static class EngineBench
         {
             while (Interlocked.Increment(ref next) is var i && i <= count)
             {
-                var result = await engine.AnswerAsync(Request(i, newTokens), video, CancellationToken.None);
+                var result = await engine.AnswerAsync(Request(engine, i, newTokens), video, CancellationToken.None);
                 lock (latencies)
                 {
                     latencies.Add(result.Timings.Total);
@@ -159,7 +161,7 @@ public static class EngineBench
         using var model = Qwen2_5_VLForConditionalGeneration.Load(modelDir, new ModelLoadOptions());
         using var cache = new KvCachePool(model.Config, 1, 2048, model.DType);
         var tokenizer = QwenTokenizer.Load(modelDir);
-        var prompt = Array.ConvertAll(new PromptBuilder(new PromptOptions()).Encode(Request(0, 0).Question, video.TokenCount(2), tokenizer), id => (long)id);
+        var prompt = Array.ConvertAll(new PromptBuilder(new PromptOptions()).Encode(Question(0), video.TokenCount(2), tokenizer), id => (long)id);
         var grid = new GridThw(video.GridT, video.GridH, video.GridW);
 
         long[] Generate(long[] ids, int steps)

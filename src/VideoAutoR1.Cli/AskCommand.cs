@@ -40,16 +40,15 @@ public static partial class AskCommand
 
         var options = cli.All("options").Select(StripLetter).ToArray();
         var question = new QuestionSpec(cli.Required("question"), options, ParseKind(cli.Optional("kind"), options.Length));
-        var request = new AnswerRequest(
-            RequestId: Guid.NewGuid().ToString("N"),
-            Video: new VideoSource.Bytes(await File.ReadAllBytesAsync(videoPath), Path.GetFileName(videoPath)),
-            Question: question,
-            Mode: ParseMode(cli.Optional("mode")),
-            Threshold: cli.OptionalDouble("threshold"),
-            MaxNewTokens: cli.OptionalInt("max-new-tokens"),
-            Temperature: cli.OptionalDouble("temperature"),
-            TopP: cli.OptionalDouble("top-p"),
-            Seed: cli.OptionalInt("seed"));
+        var knobs = RequestResolver.Empty with
+        {
+            Mode = ParseMode(cli.Optional("mode")),
+            Threshold = cli.OptionalDouble("threshold"),
+            MaxNewTokens = cli.OptionalInt("max-new-tokens"),
+            Temperature = cli.OptionalDouble("temperature"),
+            TopP = cli.OptionalDouble("top-p"),
+            Seed = cli.OptionalInt("seed"),
+        };
 
         var modelDirectory = cli.Optional("model");
         if (modelDirectory is not null && !Directory.Exists(modelDirectory))
@@ -62,6 +61,9 @@ public static partial class AskCommand
             ["Engine:ModelDirectory"] = modelDirectory,
             ["Engine:MaxBatchSize"] = "1",
         });
+        // Resolved by the same rules as the service, so a value the service refuses is refused here with the same code.
+        var request = host.Engine.Resolver.Resolve(
+            Guid.NewGuid().ToString("N"), new VideoSource.Bytes(await File.ReadAllBytesAsync(videoPath), Path.GetFileName(videoPath)), question, knobs);
         var result = await host.Engine.AnswerAsync(request, CancellationToken.None);
         Console.WriteLine(JsonSerializer.Serialize(result, Json));
         return 0;

@@ -56,12 +56,11 @@ public static class DeviceCheckCommand
         {
             // Think mode: the decode runs on past the first box, up to --tokens, whatever the model's confidence.
             result = await host.Engine.AnswerAsync(
-                new AnswerRequest(
-                    RequestId: $"device-check-{run}",
-                    Video: new VideoSource.Bytes(video, Path.GetFileName(videoPath)),
-                    Question: new QuestionSpec("What is shown in the video?", ["Colour bars", "A cat", "A city street", "Text"], TaskKind.MultipleChoice),
-                    Mode: AnswerMode.Think,
-                    MaxNewTokens: tokens),
+                host.Engine.Resolver.Resolve(
+                    $"device-check-{run}",
+                    new VideoSource.Bytes(video, Path.GetFileName(videoPath)),
+                    new QuestionSpec("What is shown in the video?", ["Colour bars", "A cat", "A city street", "Text"], TaskKind.MultipleChoice),
+                    RequestResolver.Empty with { Mode = AnswerMode.Think, MaxNewTokens = tokens }),
                 CancellationToken.None);
         }
 

@@ -50,4 +50,8 @@ public class VideoQaException(ErrorKind kind, string code, string message, Excep
 
     /// <summary>The request field at fault, when there is one (e.g. <c>threshold</c>).</summary>
     public string? Field { get; init; }
+
+    /// <summary>The one way every layer refuses a caller's value: code, then the field at fault, then the sentence.</summary>
+    public static VideoQaException InvalidArgument(string code, string? field, string message) =>
+        new(ErrorKind.InvalidArgument, code, message) { Field = field };
 }

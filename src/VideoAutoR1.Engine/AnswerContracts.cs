@@ -11,19 +11,81 @@ public enum AnswerMode
     Direct,
 }
 
-/// <summary>One video question as the API layers hand it to the engine. Null knobs take the server defaults.</summary>
-public sealed record AnswerRequest(
-    string RequestId,
-    VideoSource Video,
-    QuestionSpec Question,
-    AnswerMode Mode = AnswerMode.Auto,
-    double? Threshold = null,
-    int? MaxNewTokens = null,
-    double? Temperature = null,
-    double? TopP = null,
-    int? Seed = null,
-    VideoSamplingRequest? Sampling = null,
-    TimeSpan? Timeout = null);
+/// <summary>
+/// One video question after <see cref="RequestResolver"/>: every default applied, every value inside its range and
+/// under its cap. Only the resolver builds one, so the engine trusts every field and checks none of them again.
+/// </summary>
+public sealed class AnswerRequest
+{
+    internal AnswerRequest(
+        string requestId,
+        VideoSource video,
+        QuestionSpec question,
+        AnswerMode mode,
+        double threshold,
+        int maxNewTokens,
+        double temperature,
+        double topP,
+        int? seed,
+        VideoSampling sampling,
+        TimeSpan timeout)
+    {
+        RequestId = requestId;
+        Video = video;
+        Question = question;
+        Mode = mode;
+        Threshold = threshold;
+        MaxNewTokens = maxNewTokens;
+        Temperature = temperature;
+        TopP = topP;
+        Seed = seed;
+        Sampling = sampling;
+        Timeout = timeout;
+    }
+
+    public string RequestId { get; }
+
+    public VideoSource Video { get; }
+
+    public QuestionSpec Question { get; }
+
+    public AnswerMode Mode { get; }
+
+    /// <summary>τ in (0, 1]: a1 whose confidence is below it makes the model think.</summary>
+    public double Threshold { get; }
+
+    public int MaxNewTokens { get; }
+
+    /// <summary>0 = greedy.</summary>
+    public double Temperature { get; }
+
+    public double TopP { get; }
+
+    /// <summary>The sampling seed; null = not reproducible (only read when <see cref="Temperature"/> is above 0).</summary>
+    public int? Seed { get; }
+
+    public VideoSampling Sampling { get; }
+
+    /// <summary>The request's whole time limit from arrival: media, queue, prefill and decode.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>The same request with another video (the resolved rules do not depend on where the video comes from).</summary>
+    public AnswerRequest WithVideo(VideoSource video) =>
+        new(RequestId, video, Question, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, Sampling, Timeout);
+
+    /// <summary>
+    /// The same request with its time limit lowered to <paramref name="limit"/> when that is shorter (a transport
+    /// deadline, e.g. gRPC's); a time limit is never raised. A limit already past becomes 1 ms, so the request fails
+    /// as deadline_exceeded rather than running unbounded.
+    /// </summary>
+    public AnswerRequest WithTimeoutAtMost(TimeSpan limit)
+    {
+        var timeout = limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
+        return timeout >= Timeout
+            ? this
+            : new(RequestId, Video, Question, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, Sampling, timeout);
+    }
+}
 
 /// <summary>Token counts of one request.</summary>
 /// <param name="GeneratedToA1">Generated tokens up to the one that closed the first box, null when it never closed: what

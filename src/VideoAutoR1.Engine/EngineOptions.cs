@@ -49,8 +49,15 @@ public sealed class EngineOptions : IValidatableObject
     [Range(1, 1_048_576)]
     public int DefaultMaxNewTokens { get; set; } = 4096;
 
-    /// <summary>Deadline when the request gives none, from arrival (includes media and queue time).</summary>
+    /// <summary>Highest max_new_tokens a request gets; a request asking more is lowered to it.</summary>
+    [Range(1, 1_048_576)]
+    public int MaxNewTokensCap { get; set; } = 4096;
+
+    /// <summary>Time limit when the request gives none, from arrival (includes media and queue time).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest time limit a request gets; a request asking more is lowered to it.</summary>
+    public TimeSpan MaxRequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// The drain budget: on shutdown (SIGTERM) the engine stops admitting at once and lets accepted requests finish
@@ -70,6 +77,16 @@ public sealed class EngineOptions : IValidatableObject
         if (RequestTimeout <= TimeSpan.Zero)
         {
             yield return new ValidationResult("must be positive", [nameof(RequestTimeout)]);
+        }
+
+        if (MaxRequestTimeout < RequestTimeout)
+        {
+            yield return new ValidationResult("must be at least Engine:RequestTimeout", [nameof(MaxRequestTimeout)]);
+        }
+
+        if (DefaultMaxNewTokens > MaxNewTokensCap)
+        {
+            yield return new ValidationResult("must not exceed Engine:MaxNewTokensCap", [nameof(DefaultMaxNewTokens)]);
         }
 
         if (ShutdownGrace < TimeSpan.Zero || ShutdownGrace > TimeSpan.FromMinutes(30))

@@ -18,21 +18,22 @@ internal sealed class EngineRequest : IDisposable
     private bool _disposed;
 
     /// <summary>Starts the request's lifetime: the caller's token plus the deadline, both counted from arrival.</summary>
-    public EngineRequest(AnswerRequest request, ResolvedControls controls, Stopwatch clock, Activity? trace, CancellationToken callerToken)
+    public EngineRequest(AnswerRequest request, Stopwatch clock, Activity? trace, CancellationToken callerToken)
     {
         Request = request;
-        Controls = controls;
+        Sampler = request.Temperature > 0 ? new TokenSampler(request.Temperature, request.TopP, request.Seed) : TokenSampler.Greedy;
         Clock = clock;
         Trace = trace;
         _callerToken = callerToken;
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
-        _lifetime.CancelAfter(controls.Timeout);
+        _lifetime.CancelAfter(request.Timeout);
         Lifetime = _lifetime.Token;
     }
 
     public AnswerRequest Request { get; }
 
-    public ResolvedControls Controls { get; }
+    /// <summary>This request's token choice (its own seeded random source when it samples).</summary>
+    public TokenSampler Sampler { get; }
 
     /// <summary>Prompt ids with the video pads expanded; set once by <see cref="SetInputs"/> before enqueueing.</summary>
     public long[] PromptIds { get; private set; } = [];
@@ -107,7 +108,7 @@ internal sealed class EngineRequest : IDisposable
         _callerToken.IsCancellationRequested
             ? new VideoQaException(ErrorKind.Cancelled, "cancelled", "The request was cancelled.")
             : new VideoQaException(
-                ErrorKind.DeadlineExceeded, "deadline_exceeded", $"The request did not finish within {Controls.Timeout.TotalSeconds:0.###} s.");
+                ErrorKind.DeadlineExceeded, "deadline_exceeded", $"The request did not finish within {Request.Timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Thread-safe: the engine thread publishes, a cancelling caller may fail the request concurrently.</summary>
     public void Publish(AnswerEvent answerEvent)
@@ -166,11 +167,3 @@ internal sealed class EngineRequest : IDisposable
         }
     }
 }
-
-/// <summary>The per-request controls after defaults and validation.</summary>
-internal sealed record ResolvedControls(
-    AnswerMode Mode,
-    double Threshold,
-    int MaxNewTokens,
-    TokenSampler Sampler,
-    TimeSpan Timeout);

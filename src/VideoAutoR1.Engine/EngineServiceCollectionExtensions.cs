@@ -11,7 +11,7 @@ public static class EngineServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the engine (options from section "Engine", validated at start), its metrics, the media pipeline
-    /// (section "Media") and the hosted engine thread. <see cref="IVideoQaEngine"/> and <see cref="VideoQaEngine"/>
+    /// (section "Media"), the <see cref="RequestResolver"/> every surface resolves requests with, and the hosted engine thread. <see cref="IVideoQaEngine"/> and <see cref="VideoQaEngine"/>
     /// resolve to the same singleton.
     /// </summary>
     public static IServiceCollection AddVideoQaEngine(this IServiceCollection services, IConfiguration configuration)
@@ -25,6 +25,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<EngineMetrics>();
         services.TryAddSingleton<VideoQaEngine>();
         services.TryAddSingleton<IVideoQaEngine>(provider => provider.GetRequiredService<VideoQaEngine>());
+        services.TryAddSingleton(provider => provider.GetRequiredService<VideoQaEngine>().Resolver);
         services.AddHostedService(provider => provider.GetRequiredService<VideoQaEngine>());
         // The one place the host's shutdown timeout is decided: above the engine's drain, never cutting it short.
         services.AddOptions<HostOptions>().Configure<IOptions<EngineOptions>>((host, engine) =>

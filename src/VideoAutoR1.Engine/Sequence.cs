@@ -23,7 +23,7 @@ internal sealed class Sequence
         Slot = slot;
         _parser = parser;
         _stopTokenIds = stopTokenIds;
-        _maxNewTokens = Math.Min(request.Controls.MaxNewTokens, cacheRoom);
+        _maxNewTokens = Math.Min(request.Request.MaxNewTokens, cacheRoom);
     }
 
     public EngineRequest Request { get; }
@@ -143,7 +143,7 @@ internal sealed class Sequence
             A1LogConfidence = sum / first.SpanLength;
         }
 
-        var controls = Request.Controls;
+        var controls = Request.Request;
         var exit = controls.Mode switch
         {
             AnswerMode.Direct => true,

@@ -48,6 +48,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         _media = media;
         _metrics = metrics;
         _logger = logger;
+        Resolver = new RequestResolver(_options, media.Options);
         _queue = Channel.CreateBounded<EngineRequest>(new BoundedChannelOptions(_options.MaxQueueLength)
         {
             SingleReader = true,
@@ -62,6 +63,9 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         QueueDepth: _queue.Reader.Count,
         RunningSequences: _runningCount,
         Architecture: _model?.Model.Architecture ?? "");
+
+    /// <summary>The rules this engine's requests are resolved by (its own engine and media settings).</summary>
+    public RequestResolver Resolver { get; }
 
     /// <summary>The engine thread's tensor statistics as of its last idle moment (null before the first).</summary>
     public EngineTorchStatistics? TorchStatistics => _torchStatistics;
@@ -196,13 +200,12 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         }
     }
 
-    /// <summary>Validates, preprocesses and tokenises on the caller's thread, then queues the request.</summary>
+    /// <summary>Preprocesses and tokenises on the caller's thread, then queues the request (already resolved: nothing is re-checked).</summary>
     private async Task<(EngineRequest Item, CancellationTokenRegistration Registration)> SubmitAsync(
         AnswerRequest request, PreprocessedVideo? preprocessed, Activity? trace, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var model = AcceptingModel();
-        var controls = ResolveControls(request);
         RejectIfQueueFull(model, request.Mode);
         if (trace is { IsAllDataRequested: true })
         {
@@ -210,7 +213,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         }
 
         // Disposed here until it is queued; from then on the engine thread disposes it when the request leaves.
-        var item = new EngineRequest(request, controls, clock, trace, cancellationToken);
+        var item = new EngineRequest(request, clock, trace, cancellationToken);
         CancellationTokenRegistration registration = default;
         var media = EngineTracing.StartChild(trace, "videoqa.media");
         try
@@ -249,7 +252,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
     {
         try
         {
-            return await _media.PreprocessAsync(request.Video, request.Sampling, preprocessing, lifetime).ConfigureAwait(false);
+            return await _media.PreprocessResolvedAsync(request.Video, request.Sampling, preprocessing, lifetime).ConfigureAwait(false);
         }
         catch (OperationCanceledException error) when (_drainSpent.IsCancellationRequested)
         {
@@ -275,45 +278,6 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
             RetryAfter = _options.OverloadRetryAfter,
         };
     }
-
-    private ResolvedControls ResolveControls(AnswerRequest request)
-    {
-        var threshold = request.Threshold ?? _options.DefaultThreshold;
-        if (!(threshold > 0 && threshold <= 1))
-        {
-            throw Invalid("threshold_out_of_range", "threshold", $"threshold must be in (0, 1], got {threshold}");
-        }
-
-        var maxNewTokens = request.MaxNewTokens ?? _options.DefaultMaxNewTokens;
-        if (maxNewTokens < 1)
-        {
-            throw Invalid("max_new_tokens_out_of_range", "max_new_tokens", $"max_new_tokens must be at least 1, got {maxNewTokens}");
-        }
-
-        var temperature = request.Temperature ?? 0;
-        if (!(temperature >= 0 && temperature <= 100))
-        {
-            throw Invalid("temperature_out_of_range", "temperature", $"temperature must be in [0, 100], got {temperature}");
-        }
-
-        var topP = request.TopP ?? 1;
-        if (!(topP > 0 && topP <= 1))
-        {
-            throw Invalid("top_p_out_of_range", "top_p", $"top_p must be in (0, 1], got {topP}");
-        }
-
-        var timeout = request.Timeout ?? _options.RequestTimeout;
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw Invalid("timeout_out_of_range", "timeout", "timeout must be positive");
-        }
-
-        var sampler = temperature > 0 ? new TokenSampler(temperature, topP, request.Seed) : TokenSampler.Greedy;
-        return new ResolvedControls(request.Mode, threshold, maxNewTokens, sampler, timeout);
-    }
-
-    private static VideoQaException Invalid(string code, string field, string message) =>
-        new(ErrorKind.InvalidArgument, code, message) { Field = field };
 
     private void RejectIfQueueFull(EngineModel model, AnswerMode mode)
     {
@@ -563,7 +527,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
 
                 started = Stopwatch.GetTimestamp();
                 var logits = model.Model.Prefill(inputs, model.Cache);
-                (tokens, logProbs) = TokenSampler.Choose(logits, requests.Select(r => r.Controls.Sampler).ToArray());
+                (tokens, logProbs) = TokenSampler.Choose(logits, requests.Select(r => r.Sampler).ToArray());
                 prefillSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             }
             catch (Exception error)
@@ -680,7 +644,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
                 using var scope = NewDisposeScope();
                 var logits = model.Model.DecodeStep(
                     batch.Select(s => s.LastToken).ToArray(), batch.Select(s => s.Slot).ToArray(), model.Cache);
-                (tokens, logProbs) = TokenSampler.Choose(logits, batch.Select(s => s.Request.Controls.Sampler).ToArray());
+                (tokens, logProbs) = TokenSampler.Choose(logits, batch.Select(s => s.Request.Sampler).ToArray());
                 return true;
             }
             catch (Exception error)

@@ -16,7 +16,7 @@ public sealed class EvalEngine : IAsyncDisposable
     /// <summary>
     /// Batch-run defaults, overridable by the caller: the videos are local files the user named (read in place under
     /// the root "/", with the media pipeline's own path and size checks), long benchmark videos are accepted, and a
-    /// request may wait for its turn as long as a whole benchmark takes.
+    /// request may wait for its turn as long as a whole benchmark takes, and an item's token budget is the run's own.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
@@ -24,6 +24,8 @@ public sealed class EvalEngine : IAsyncDisposable
         ["Media:MaxDurationSeconds"] = "86400",
         ["Media:MaxBytes"] = (64L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Engine:RequestTimeout"] = "1.00:00:00",
+        ["Engine:MaxRequestTimeout"] = "1.00:00:00",
+        ["Engine:MaxNewTokensCap"] = "1048576",
     };
 
     private readonly IHost _host;

@@ -65,7 +65,7 @@ public static class EvalRunner
                     EvalProgress snapshot;
                     try
                     {
-                        var result = await AnswerAsync(engine.Engine, Request(item, options), token).ConfigureAwait(false);
+                        var result = await AnswerAsync(engine.Engine, Request(engine.Engine, item, options), token).ConfigureAwait(false);
                         var line = ResultLine.Grade(item, result, options.Mode, threshold, grader);
                         results.Append(line);
                         lock (gate)
@@ -112,14 +112,12 @@ public static class EvalRunner
         return new EvalRunResult(written, [.. failed.OrderBy(p => p.Line)], Interrupted: false);
     }
 
-    private static AnswerRequest Request(EvalItem item, EvalRunOptions options) =>
-        new(
-            RequestId: item.Id,
-            Video: new VideoSource.ServerPath(Path.GetRelativePath("/", item.VideoPath)),
-            Question: item.Question,
-            Mode: options.Mode,
-            Threshold: options.Threshold,
-            MaxNewTokens: options.MaxNewTokens);
+    private static AnswerRequest Request(VideoQaEngine engine, EvalItem item, EvalRunOptions options) =>
+        engine.Resolver.Resolve(
+            item.Id,
+            new VideoSource.ServerPath(Path.GetRelativePath("/", item.VideoPath)),
+            item.Question,
+            RequestResolver.Empty with { Mode = options.Mode, Threshold = options.Threshold, MaxNewTokens = options.MaxNewTokens });
 
     /// <summary>A full queue is back-pressure, not a failure: wait as the engine asks and try again.</summary>
     private static async Task<AnswerResult> AnswerAsync(VideoQaEngine engine, AnswerRequest request, CancellationToken cancellationToken)

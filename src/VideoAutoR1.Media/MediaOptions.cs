@@ -21,21 +21,21 @@ public sealed class MediaOptions
     [Range(0.01, 60)]
     public double Fps { get; set; } = 2.0;
 
-    /// <summary>Highest fps a request may ask for.</summary>
+    /// <summary>Highest fps a request gets; a request asking more is lowered to it (the service's former cap, 4).</summary>
     [Range(0.01, 60)]
-    public double MaxFps { get; set; } = 8.0;
+    public double MaxFps { get; set; } = 4.0;
 
     [Range(2, 4096)]
     public int MinFrames { get; set; } = 4;
 
-    /// <summary>Frame cap; requests may lower it, never raise it.</summary>
+    /// <summary>Frame cap; a request asking more frames is lowered to it.</summary>
     [Range(2, 4096)]
     public int MaxFrames { get; set; } = 256;
 
     [Range(PixelsPerToken, int.MaxValue)]
     public int MinPixels { get; set; } = 16 * PixelsPerToken;
 
-    /// <summary>Per-frame cap; requests may lower it, never raise it.</summary>
+    /// <summary>Per-frame pixel cap; a request asking more is lowered to it.</summary>
     [Range(PixelsPerToken, int.MaxValue)]
     public int MaxPixels { get; set; } = 768 * PixelsPerToken;
 

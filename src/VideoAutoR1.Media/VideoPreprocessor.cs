@@ -47,15 +47,23 @@ public sealed class VideoPreprocessor : IDisposable
     /// <summary>Bytes the videos being decoded now have reserved from <see cref="MediaDecodeOptions.MemoryBudgetBytes"/>.</summary>
     public long ReservedDecodeBytes => _budget.Reserved;
 
+    /// <summary>The settings this pipeline runs with (the defaults and caps <see cref="VideoSampling.Resolve"/> applies).</summary>
+    public MediaOptions Options => _options;
+
     /// <summary>Preprocesses for Qwen2.5-VL (the <see cref="MediaOptions"/> pipeline).</summary>
     public Task<PreprocessedVideo> PreprocessAsync(VideoSource source, VideoSamplingRequest? sampling, CancellationToken ct) =>
-        PreprocessAsync(source, sampling, VisionPreprocessing.Qwen2_5_VL, ct);
+        PreprocessResolvedAsync(source, VideoSampling.Resolve(_options, sampling), VisionPreprocessing.Qwen2_5_VL, ct);
 
     /// <summary>Preprocesses for the model whose processor <paramref name="model"/> describes.</summary>
-    public async Task<PreprocessedVideo> PreprocessAsync(
-        VideoSource source, VideoSamplingRequest? sampling, VisionPreprocessing model, CancellationToken ct)
+    public Task<PreprocessedVideo> PreprocessAsync(
+        VideoSource source, VideoSamplingRequest? sampling, VisionPreprocessing model, CancellationToken ct) =>
+        PreprocessResolvedAsync(source, VideoSampling.Resolve(_options, sampling), model, ct);
+
+    /// <summary>Preprocesses an already resolved sampling for the model whose processor <paramref name="model"/> describes.</summary>
+    public async Task<PreprocessedVideo> PreprocessResolvedAsync(
+        VideoSource source, VideoSampling plan, VisionPreprocessing model, CancellationToken ct)
     {
-        var plan = SamplingPlan.Create(_options, sampling);
+        ArgumentNullException.ThrowIfNull(plan);
         return await RunAsync(async token =>
         {
             using var video = await _resolver.ResolveAsync(source, token);
@@ -138,7 +146,7 @@ public sealed class VideoPreprocessor : IDisposable
     }
 
     private async Task<PreprocessedVideo> PreprocessFileAsync(
-        string path, VideoProbe probe, SamplingPlan plan, VisionPreprocessing model, CancellationToken ct)
+        string path, VideoProbe probe, VideoSampling plan, VisionPreprocessing model, CancellationToken ct)
     {
         var selection = plan.Select(probe);
         var (width, height) = probe.DisplaySize;
@@ -154,14 +162,11 @@ public sealed class VideoPreprocessor : IDisposable
     /// uint8 bicubic resize, the model's normalisation, and a timestamp per temporal group.
     /// </summary>
     private async Task<PreprocessedVideo> PreprocessQwen3Async(
-        string path, VideoProbe probe, SamplingPlan plan, VisionPreprocessing model, CancellationToken ct)
+        string path, VideoProbe probe, VideoSampling plan, VisionPreprocessing model, CancellationToken ct)
     {
         if (plan.StartSeconds is not null || plan.EndSeconds is not null)
         {
-            throw new VideoQaException(ErrorKind.InvalidArgument, "sampling_invalid", "the Qwen3-VL video processor does not trim")
-            {
-                Field = "start_seconds",
-            };
+            throw VideoQaException.InvalidArgument("segment_unsupported", "sampling.start_seconds", "the Qwen3-VL video processor does not trim");
         }
 
         var selection = FrameSampler.Qwen3(probe.FrameCount, probe.AverageFps, plan.Fps, model.MinFrames, Math.Min(model.MaxFrames, plan.MaxFrames));

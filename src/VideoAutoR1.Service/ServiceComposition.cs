@@ -27,6 +27,7 @@ public static class ServiceComposition
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsRules>();
+        services.AddSingleton<IValidateOptions<ServiceOptions>>(new MovedSettingsRule(builder.Configuration));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServiceOptions>>((kestrel, options) => ConfigureKestrel(kestrel, options.Value));
 
         services.AddVideoQaEngine(builder.Configuration);
@@ -87,6 +88,7 @@ public static class ServiceComposition
                 [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
             });
             options.SchemaFilter<ExamplesSchemaFilter>();
+            options.SchemaFilter<RangesSchemaFilter>();
             options.OperationFilter<AskBodyOperationFilter>();
         });
 

@@ -17,6 +17,9 @@ public sealed class EngineHarness : IAsyncDisposable
         Engine = host.Services.GetRequiredService<VideoQaEngine>();
     }
 
+    /// <summary>Engine:DefaultMaxNewTokens of every harness: short answers keep the tests fast.</summary>
+    public const int DefaultMaxNewTokens = 64;
+
     public VideoQaEngine Engine { get; }
 
     public IServiceProvider Services => _host.Services;
@@ -33,7 +36,7 @@ public sealed class EngineHarness : IAsyncDisposable
             ["Engine:MaxBatchSize"] = "4",
             ["Engine:MaxTokensPerSequence"] = "1024",
             ["Engine:MaxPrefillTokensPerStep"] = "4096",
-            ["Engine:DefaultMaxNewTokens"] = "64",
+            ["Engine:DefaultMaxNewTokens"] = DefaultMaxNewTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in engineSettings ?? new Dictionary<string, string?>())
         {

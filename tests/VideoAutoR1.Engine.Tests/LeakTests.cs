@@ -18,7 +18,7 @@ public sealed class LeakTests(EngineFixture fixture, ITestOutputHelper output)
     {
         await using var harness = await EngineHarness.StartAsync(fixture.TrainedModelDirectory, new Dictionary<string, string?> { ["MaxBatchSize"] = "8" });
         // Media is not under test here: one preprocessed video, so 1,000 requests do not run ffmpeg 1,000 times.
-        var request = Requests.For(fixture.SmallVideoPath, EngineFixture.Confident, AnswerMode.Direct);
+        AnswerRequest request() => Requests.For(fixture.SmallVideoPath, EngineFixture.Confident, AnswerMode.Direct);
 
         await RunAsync(harness.Engine, request, WarmUp);
         var before = await IdleStatisticsAsync(harness.Engine);
@@ -36,7 +36,7 @@ public sealed class LeakTests(EngineFixture fixture, ITestOutputHelper output)
         Assert.True(rssAfter - rssBefore < RssGrowthBoundBytes, $"RSS grew by {(rssAfter - rssBefore) >> 20} MiB");
     }
 
-    private async Task RunAsync(VideoQaEngine engine, AnswerRequest request, int count)
+    private async Task RunAsync(VideoQaEngine engine, Func<AnswerRequest> request, int count)
     {
         // Eight in flight at a time, so sequences keep joining and leaving the running batch.
         var gate = new SemaphoreSlim(8);
@@ -45,7 +45,7 @@ public sealed class LeakTests(EngineFixture fixture, ITestOutputHelper output)
             await gate.WaitAsync();
             try
             {
-                var result = await engine.AnswerAsync(request with { RequestId = $"leak-{i}" }, fixture.SmallVideo, CancellationToken.None);
+                var result = await engine.AnswerAsync(request(), fixture.SmallVideo, CancellationToken.None);
                 Assert.Equal("B", result.A1);
             }
             finally

@@ -54,21 +54,22 @@ public sealed class TracingTests(EngineFixture fixture)
     [Fact]
     public async Task Refused_request_ends_its_answer_span_with_an_error_status_and_code()
     {
-        await using var harness = await EngineHarness.StartAsync(fixture.TrainedModelDirectory);
+        // A prompt longer than a cache slot is the engine's own refusal (field rules are the resolver's, before the engine).
+        await using var harness = await EngineHarness.StartAsync(
+            fixture.RandomModelDirectory, new Dictionary<string, string?> { ["MaxTokensPerSequence"] = "64" });
         using var recorder = new SpanRecorder();
 
         using var requestSpan = new Activity("http-request").Start();
         var error = await Assert.ThrowsAsync<VideoQaException>(() => harness.Engine.AnswerAsync(
-            Requests.For(fixture.SmallVideoPath, EngineFixture.Confident, threshold: 1.5), CancellationToken.None));
+            Requests.For(fixture.WideVideoPath, EngineFixture.Confident), CancellationToken.None));
         requestSpan.Stop();
 
-        Assert.Equal("threshold_out_of_range", error.Code);
-        var answer = Assert.Single(recorder.InTrace(requestSpan.TraceId));
-        Assert.Equal("videoqa.answer", answer.OperationName);
+        Assert.Equal("prompt_too_long", error.Code);
+        var answer = Assert.Single(recorder.InTrace(requestSpan.TraceId), s => s.OperationName == "videoqa.answer");
         Assert.Equal(requestSpan.SpanId, answer.ParentSpanId);
         Assert.Equal(ActivityStatusCode.Error, answer.Status);
-        Assert.Equal("threshold_out_of_range", answer.StatusDescription);
-        Assert.Equal("threshold_out_of_range", answer.GetTagItem("error.type"));
+        Assert.Equal("prompt_too_long", answer.StatusDescription);
+        Assert.Equal("prompt_too_long", answer.GetTagItem("error.type"));
     }
 
     [Fact]
@@ -76,10 +77,8 @@ public sealed class TracingTests(EngineFixture fixture)
     {
         await using var harness = await EngineHarness.StartAsync(fixture.TrainedModelDirectory);
         using var recorder = new SpanRecorder();
-        var request = Requests.For(fixture.SmallVideoPath, EngineFixture.Confident) with
-        {
-            Video = new VideoSource.Bytes("not a video at all"u8.ToArray(), "broken.mp4"),
-        };
+        var request = Requests.For(fixture.SmallVideoPath, EngineFixture.Confident)
+            .WithVideo(new VideoSource.Bytes("not a video at all"u8.ToArray(), "broken.mp4"));
 
         using var requestSpan = new Activity("http-request").Start();
         var error = await Assert.ThrowsAsync<VideoQaException>(() => harness.Engine.AnswerAsync(request, CancellationToken.None));

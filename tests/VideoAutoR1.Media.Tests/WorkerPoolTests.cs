@@ -91,13 +91,19 @@ public sealed class WorkerPoolTests
     }
 
     [Fact]
-    public async Task Sampling_requests_outside_the_caps_are_sampling_invalid_before_any_work()
+    public async Task Sampling_outside_its_ranges_is_refused_before_any_work()
     {
+        // One byte is no video: any work on it would fail as unsupported media, not with the range's code.
         using var harness = new Harness();
-        foreach (var request in new VideoSamplingRequest[] { new(Fps: 100), new(MaxFrames: 1), new(MinFrames: 0), new(MinPixels: 10), new(StartSeconds: 5, EndSeconds: 2) })
+        var cases = new (VideoSamplingRequest Request, string Code)[]
+        {
+            (new(Fps: 0), "fps_out_of_range"), (new(MaxFrames: 1), "frames_out_of_range"), (new(MinFrames: 0), "frames_out_of_range"),
+            (new(MinPixels: 10), "pixels_out_of_range"), (new(StartSeconds: 5, EndSeconds: 2), "segment_out_of_range"),
+        };
+        foreach (var (request, code) in cases)
         {
             var error = await Assert.ThrowsAsync<VideoQaException>(() => harness.RunAsync(new VideoSource.Bytes(new byte[] { 1 }), request));
-            Assert.Equal(("sampling_invalid", ErrorKind.InvalidArgument), (error.Code, error.Kind));
+            Assert.Equal((code, ErrorKind.InvalidArgument), (error.Code, error.Kind));
         }
     }
 

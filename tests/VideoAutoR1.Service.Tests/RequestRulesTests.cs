@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
@@ -8,77 +9,18 @@ using VideoAutoR1.Service.Requests;
 
 namespace VideoAutoR1.Service.Tests;
 
-/// <summary>Validation and clamping rules every API surface shares (no server needed).</summary>
+/// <summary>
+/// The service's own part of building a request (no server needed): the URL policy and its order against the field
+/// rules, and the options checks. The field rules themselves are pinned once, at the resolver (Engine.Tests).
+/// </summary>
 public sealed class RequestRulesTests
 {
     private static readonly ServiceOptions Options = new();
-    private static readonly AnswerRequestFactory Factory = new(new StaticMonitor<ServiceOptions>(Options), new VideoUrlPolicy(new StaticMonitor<ServiceOptions>(Options)));
+    private static readonly AnswerRequestFactory Factory = new(
+        new RequestResolver(new EngineOptions(), new MediaOptions()), new VideoUrlPolicy(new StaticMonitor<ServiceOptions>(Options)));
     private static readonly VideoSource Video = new VideoSource.ServerPath("clip.mp4");
 
-    private static QuestionQuery Query(double? threshold = null, VideoSamplingRequest? sampling = null, int? maxNewTokens = null, IReadOnlyList<string>? options = null, TaskKind? task = null) =>
-        new("What happens?", options, task, null, threshold, maxNewTokens, null, null, null, null, sampling);
-
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(1.0)]
-    [InlineData(1.5)]
-    [InlineData(-0.1)]
-    [InlineData(double.NaN)]
-    public void Threshold_outside_the_open_unit_interval_is_rejected(double tau)
-    {
-        var error = Assert.Throws<VideoQaException>(() => Factory.Create("r", Video, Query(threshold: tau)));
-        Assert.Equal(ErrorKind.InvalidArgument, error.Kind);
-        Assert.Equal("threshold_out_of_range", error.Code);
-        Assert.Equal("threshold", error.Field);
-    }
-
-    [Fact]
-    public void Caller_knobs_are_clamped_to_the_caps()
-    {
-        var caps = Options.Caps;
-        var request = Factory.Create("r", Video, Query(
-            sampling: new VideoSamplingRequest(Fps: 1000, MinFrames: 100_000, MaxFrames: 100_000, MinPixels: int.MaxValue, MaxPixels: int.MaxValue),
-            maxNewTokens: 1_000_000));
-
-        Assert.Equal(caps.MaxFps, request.Sampling!.Fps);
-        Assert.Equal(caps.MaxFrames, request.Sampling.MaxFrames);
-        Assert.Equal(caps.MaxFrames, request.Sampling.MinFrames);
-        Assert.Equal(caps.MaxPixels, request.Sampling.MaxPixels);
-        Assert.Equal(caps.MaxPixels, request.Sampling.MinPixels);
-        Assert.Equal(caps.MaxNewTokens, request.MaxNewTokens);
-        Assert.Equal(TimeSpan.FromSeconds(Options.RequestTimeoutSeconds), request.Timeout);
-    }
-
-    [Fact]
-    public void Values_under_the_caps_pass_unchanged_and_the_task_follows_the_options()
-    {
-        var request = Factory.Create("r", Video, Query(sampling: new VideoSamplingRequest(Fps: 1, MaxFrames: 16), maxNewTokens: 32, options: ["a", "b"]));
-
-        Assert.Equal(1, request.Sampling!.Fps);
-        Assert.Equal(16, request.Sampling.MaxFrames);
-        Assert.Equal(32, request.MaxNewTokens);
-        Assert.Equal(TaskKind.MultipleChoice, request.Question.Kind);
-        Assert.Equal(AnswerMode.Auto, request.Mode);
-        Assert.Equal(TaskKind.Open, Factory.Create("r", Video, Query()).Question.Kind);
-    }
-
-    [Theory]
-    [InlineData("fps_out_of_range", 0.0, null, null)]
-    [InlineData("frames_out_of_range", null, 0, null)]
-    [InlineData("segment_out_of_range", null, null, -1.0)]
-    public void Impossible_sampling_values_are_rejected(string code, double? fps, int? maxFrames, double? start)
-    {
-        var error = Assert.Throws<VideoQaException>(() => Factory.Create("r", Video, Query(sampling: new VideoSamplingRequest(Fps: fps, MaxFrames: maxFrames, StartSeconds: start))));
-        Assert.Equal(code, error.Code);
-    }
-
-    [Fact]
-    public void Multiple_choice_without_options_and_empty_questions_are_rejected()
-    {
-        Assert.Equal("options_required", Assert.Throws<VideoQaException>(() => Factory.Create("r", Video, Query(task: TaskKind.MultipleChoice))).Code);
-        Assert.Equal("question_required", Assert.Throws<VideoQaException>(() =>
-            Factory.Create("r", Video, Query() with { Question = "  " })).Code);
-    }
+    private static QuestionQuery Query() => RequestResolver.Empty with { Question = "What happens?" };
 
     [Theory]
     [InlineData("127.0.0.1")]
@@ -143,8 +85,6 @@ public sealed class RequestRulesTests
         var options = new ServiceOptions
         {
             MaxUploadBytes = 10,
-            RequestTimeoutSeconds = 100,
-            MaxRequestTimeoutSeconds = 50,
             Urls = { AllowedSchemes = ["ftp"] },
             Auth = { ApiKeys = ["short"] },
         };
@@ -155,9 +95,36 @@ public sealed class RequestRulesTests
         Assert.True(annotations.Failed);
         Assert.Contains(nameof(ServiceOptions.MaxUploadBytes), annotations.FailureMessage);
         Assert.True(rules.Failed);
-        Assert.Equal(3, rules.Failures!.Count());
+        Assert.Equal(2, rules.Failures!.Count());
         Assert.True(new ServiceOptionsValidator().Validate(null, new ServiceOptions()).Succeeded);
         Assert.True(new ServiceOptionsRules().Validate(null, new ServiceOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void The_readme_documents_every_row_of_the_ranges_table()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        foreach (var row in RequestResolver.Ranges)
+        {
+            Assert.Contains($"| `{row.Field}` | {row.Interval} | {Setting(row.Default)} | {(row.Cap is { } cap ? Setting(cap) : "—")} | `{row.Code}` |", readme, StringComparison.Ordinal);
+        }
+
+        static string Setting(string text) => text.Contains(':', StringComparison.Ordinal) ? $"`{text}`" : text;
+    }
+
+    [Fact]
+    public void A_setting_that_moved_to_its_owner_stops_the_start_naming_the_new_key()
+    {
+        var moved = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Service:Caps:MaxFps"] = "4",
+            ["Service:RequestTimeoutSeconds"] = "300",
+        }).Build();
+        var result = new MovedSettingsRule(moved).Validate(null, new ServiceOptions());
+        Assert.Equal(
+            ["Service:Caps:MaxFps has moved to Media:MaxFps.", "Service:RequestTimeoutSeconds has moved to Engine:RequestTimeout (a TimeSpan, e.g. 00:05:00)."],
+            result.Failures!);
+        Assert.True(new MovedSettingsRule(new ConfigurationBuilder().Build()).Validate(null, new ServiceOptions()).Succeeded);
     }
 
     private sealed class StaticMonitor<T>(T value) : IOptionsMonitor<T>

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using VideoAutoR1.Engine;
 
 namespace VideoAutoR1.Service.Tests;
 
@@ -109,6 +110,20 @@ public sealed class RestApiTests(VideoQaServer server)
         var example = schemas.GetProperty("AskRequest").GetProperty("examples")[0];
         Assert.Equal("multiple_choice", example.GetProperty("task").GetString());
         Assert.True(schemas.GetProperty("AskResponse").TryGetProperty("examples", out _));
+
+        // Every row of the request-ranges table is in the schema of the field it governs, with its range and code.
+        foreach (var row in RequestResolver.Ranges)
+        {
+            var (schema, name) = row.Field.StartsWith("sampling.", StringComparison.Ordinal)
+                ? ("VideoSamplingRequest", row.Field["sampling.".Length..])
+                : ("AskRequest", row.Field);
+            var description = schemas.GetProperty(schema).GetProperty("properties").GetProperty(name).GetProperty("description").GetString();
+            Assert.Contains($"Range {row.Interval}", description, StringComparison.Ordinal);
+            Assert.Contains(row.Code, description, StringComparison.Ordinal);
+        }
+
+        var threshold = schemas.GetProperty("AskRequest").GetProperty("properties").GetProperty("threshold");
+        Assert.Equal(1, threshold.GetProperty("maximum").GetDouble());
         using var ui = await http.GetAsync("/swagger/index.html");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }

@@ -17,14 +17,14 @@ public sealed record AskRequest(
     [property: Description("Option texts without letters (letters are added by the prompt builder).")] IReadOnlyList<string>? Options = null,
     [property: Description("Task kind; default multiple_choice when options are given, else open.")] TaskKind? Task = null,
     [property: Description("auto = early exit on confidence (default), think = always reason, direct = stop after a1.")] AnswerMode? Mode = null,
-    [property: Description("Early-exit threshold tau in (0, 1); server default 0.97.")] double? Threshold = null,
+    [property: Description("Early-exit threshold tau: a1 less confident than tau makes the model think.")] double? Threshold = null,
     int? MaxNewTokens = null,
     double? Temperature = null,
     double? TopP = null,
     int? Seed = null,
-    [property: Description("Time limit for this request in seconds, clamped to the server maximum.")] double? TimeoutSeconds = null,
+    [property: Description("Time limit for this request in seconds, from arrival (media, queue and decoding).")] double? TimeoutSeconds = null,
     VideoReference? Video = null,
-    [property: Description("Frame sampling knobs; unset = server default; every value is clamped to the server's caps.")] VideoSamplingRequest? Sampling = null)
+    [property: Description("Frame sampling knobs; unset = server default; values above the server's caps are lowered to them.")] VideoSamplingRequest? Sampling = null)
 {
     public QuestionQuery ToQuery() =>
         new(Question, Options, Task, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, TimeoutSeconds, Sampling);

@@ -91,9 +91,6 @@ public sealed class VideoQaGrpcService(
     {
         var requestId = AnswerRequestFactory.NewRequestId(context.GetHttpContext());
         var request = await factory.CreateAsync(requestId, video, GrpcMapping.ToQuery(question, generation, sampling), context.CancellationToken);
-        var untilDeadline = context.Deadline - DateTime.UtcNow;
-        return context.Deadline != DateTime.MaxValue && untilDeadline < request.Timeout
-            ? request with { Timeout = untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.FromMilliseconds(1) }
-            : request;
+        return context.Deadline == DateTime.MaxValue ? request : request.WithTimeoutAtMost(context.Deadline - DateTime.UtcNow);
     }
 }

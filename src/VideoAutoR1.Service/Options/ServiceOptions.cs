@@ -26,23 +26,12 @@ public sealed class ServiceOptions
     [Range(0.1, 300)]
     public double SseKeepAliveSeconds { get; set; } = 15;
 
-    /// <summary>Default per-request time limit (queue + media + decode), in seconds.</summary>
-    [Range(1, 3600)]
-    public double RequestTimeoutSeconds { get; set; } = 300;
-
-    /// <summary>Largest time limit a caller may ask for, in seconds.</summary>
-    [Range(1, 3600)]
-    public double MaxRequestTimeoutSeconds { get; set; } = 600;
-
     /// <summary>Readiness fails when the engine loop has not beaten for this long, in seconds.</summary>
     [Range(1, 3600)]
     public double MaxEngineBeatAgeSeconds { get; set; } = 30;
 
     [ValidateObjectMembers]
     public UrlPolicyOptions Urls { get; set; } = new();
-
-    [ValidateObjectMembers]
-    public CallerCapsOptions Caps { get; set; } = new();
 
     public ApiKeyOptions Auth { get; set; } = new();
 
@@ -62,23 +51,6 @@ public sealed class UrlPolicyOptions
 
     /// <summary>Refuse hosts that resolve to loopback, private, link-local, unique-local, multicast or unspecified addresses.</summary>
     public bool BlockPrivateAddresses { get; set; } = true;
-}
-
-/// <summary>Ceilings for every caller-controlled knob; requests above them are clamped, never rejected.</summary>
-public sealed class CallerCapsOptions
-{
-    [Range(0.1, 30)]
-    public double MaxFps { get; set; } = 4;
-
-    [Range(2, 2048)]
-    public int MaxFrames { get; set; } = 256;
-
-    /// <summary>Per-frame pixel ceiling (Qwen2.5-VL video default is 768·28·28).</summary>
-    [Range(3136, 16_777_216)]
-    public int MaxPixels { get; set; } = 768 * 28 * 28;
-
-    [Range(1, 32768)]
-    public int MaxNewTokens { get; set; } = 4096;
 }
 
 /// <summary>Optional API-key authentication for REST and gRPC (header x-api-key or Authorization: Bearer).</summary>
@@ -126,16 +98,39 @@ public sealed class ServiceOptionsRules : IValidateOptions<ServiceOptions>
             }
         }
 
-        if (options.MaxRequestTimeoutSeconds < options.RequestTimeoutSeconds)
-        {
-            failures.Add("Service:MaxRequestTimeoutSeconds must be >= Service:RequestTimeoutSeconds.");
-        }
-
         if (options.Auth.ApiKeys.Any(k => k.Length < 16))
         {
             failures.Add("Service:Auth:ApiKeys: every key must be at least 16 characters.");
         }
 
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>
+/// Settings that used to live under "Service" and now belong to the layer that owns their rule. Binding ignores keys
+/// it does not know, so without this check an old setting would silently stop working; instead the start fails and
+/// names the new key.
+/// </summary>
+public sealed class MovedSettingsRule(IConfiguration configuration) : IValidateOptions<ServiceOptions>
+{
+    /// <summary>Old key → the key that replaces it.</summary>
+    public static IReadOnlyDictionary<string, string> Moves { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Service:Caps:MaxFps"] = "Media:MaxFps",
+        ["Service:Caps:MaxFrames"] = "Media:MaxFrames",
+        ["Service:Caps:MaxPixels"] = "Media:MaxPixels",
+        ["Service:Caps:MaxNewTokens"] = "Engine:MaxNewTokensCap",
+        ["Service:RequestTimeoutSeconds"] = "Engine:RequestTimeout (a TimeSpan, e.g. 00:05:00)",
+        ["Service:MaxRequestTimeoutSeconds"] = "Engine:MaxRequestTimeout (a TimeSpan, e.g. 00:10:00)",
+    };
+
+    public ValidateOptionsResult Validate(string? name, ServiceOptions options)
+    {
+        var failures = Moves
+            .Where(move => configuration[move.Key] is not null)
+            .Select(move => $"{move.Key} has moved to {move.Value}.")
+            .ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -118,11 +118,7 @@ public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics,
     private static CancellationTokenSource Watchdog(AnswerRequest request, CancellationToken aborted)
     {
         var watchdog = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        if (request.Timeout is { } timeout)
-        {
-            watchdog.CancelAfter(timeout + WatchdogGrace);
-        }
-
+        watchdog.CancelAfter(request.Timeout + WatchdogGrace);
         return watchdog;
     }
 

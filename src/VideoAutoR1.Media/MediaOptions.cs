@@ -54,9 +54,9 @@ public sealed class MediaOptions
     [Range(1, 24 * 3600)]
     public double MaxDurationSeconds { get; set; } = 3600;
 
-    /// <summary>Largest accepted upload or download.</summary>
+    /// <summary>Largest accepted video: an upload (multipart part, gRPC chunks, OpenAI data: URL) or a download.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxBytes { get; set; } = 1L << 30;
+    public long MaxBytes { get; set; } = 256L << 20;
 
     /// <summary>Largest accepted frame side in pixels (8K UHD is 7680×4320); bigger streams are refused.</summary>
     [Range(28, 65536)]
@@ -77,9 +77,21 @@ public sealed class MediaOptions
     /// <summary>Root for <see cref="VideoSource.ServerPath"/>; null disables server-local paths.</summary>
     public string? ServerPathRoot { get; set; }
 
+    /// <summary>Whether video URLs are fetched at all (<see cref="VideoUrlPolicy"/> holds every URL rule).</summary>
     public bool AllowUrls { get; set; } = true;
 
-    /// <summary>Test and on-premise escape hatch: fetch URLs that resolve to private, loopback or link-local addresses.</summary>
+    /// <summary>Allowed URL schemes; only http and https are meaningful.</summary>
+    [MinLength(1)]
+    public string[] AllowedUrlSchemes { get; set; } = ["https", "http"];
+
+    /// <summary>Allowed URL host names (exact, or "*.example.com" for subdomains). Empty = any host.</summary>
+    public string[] AllowedUrlHosts { get; set; } = [];
+
+    /// <summary>
+    /// The one SSRF switch. Off (the default): URLs whose host resolves to any non-global address (loopback, private,
+    /// link-local, the IANA special-purpose blocks) are refused at admission and at connect. On: test and on-premise
+    /// escape hatch.
+    /// </summary>
     public bool AllowPrivateAddresses { get; set; }
 
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
@@ -108,6 +120,14 @@ public sealed class MediaOptionsValidator : IValidateOptions<MediaOptions>
         if (options.Fps > options.MaxFps)
         {
             failures.Add($"Media:Fps ({options.Fps}) exceeds Media:MaxFps ({options.MaxFps}).");
+        }
+
+        foreach (var scheme in options.AllowedUrlSchemes)
+        {
+            if (scheme is not ("http" or "https"))
+            {
+                failures.Add($"Media:AllowedUrlSchemes: '{scheme}' is not http or https.");
+            }
         }
 
         if (options.ServerPathRoot is { } root && !Path.IsPathFullyQualified(root))

@@ -34,12 +34,16 @@ public sealed class VideoPreprocessor : IDisposable
         _budget = new DecodeBudget(decode?.Value ?? new MediaDecodeOptions());
         _logger = logger ?? NullLogger<VideoPreprocessor>.Instance;
         _workers = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
-        _fetcher = new VideoUrlFetcher(_options);
+        UrlPolicy = new VideoUrlPolicy(_options);
+        _fetcher = new VideoUrlFetcher(_options, UrlPolicy);
         _resolver = new VideoSourceResolver(_options, _fetcher);
         var binaries = string.IsNullOrEmpty(_options.BinaryFolder) ? null : _options.BinaryFolder;
         _prober = new VideoProber(new FFOptions { BinaryFolder = binaries ?? "" });
         _decoder = new FfmpegFrameDecoder(binaries is null ? "ffmpeg" : Path.Combine(binaries, "ffmpeg"));
     }
+
+    /// <summary>The URL rules this pipeline fetches under; the service checks them at admission with the same object.</summary>
+    public VideoUrlPolicy UrlPolicy { get; }
 
     /// <summary>Directory where uploaded and downloaded bytes are spooled while a video is processed.</summary>
     public string SpoolDirectory => _resolver.SpoolDirectory;

@@ -47,11 +47,6 @@ internal sealed class VideoSourceResolver(MediaOptions options, VideoUrlFetcher 
 
     private async Task<LocalVideo> DownloadAsync(Uri address, CancellationToken ct)
     {
-        if (!options.AllowUrls)
-        {
-            throw new VideoQaException(ErrorKind.InvalidArgument, "video_source_disabled", "this server does not fetch video URLs") { Field = "video_url" };
-        }
-
         return await SpoolAsync((file, token) => fetcher.DownloadAsync(address, file, options.MaxBytes, token), ct);
     }
 

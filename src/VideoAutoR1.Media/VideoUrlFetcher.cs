@@ -5,19 +5,21 @@ using VideoAutoR1.Core;
 namespace VideoAutoR1.Media;
 
 /// <summary>
-/// Downloads http(s) videos with a size cap and a time limit, refusing private, loopback, link-local and other
-/// non-public addresses. The check runs on the addresses actually connected to (SocketsHttpHandler.ConnectCallback),
-/// so DNS rebinding and redirects to internal hosts are caught too; no proxy is used, which would bypass it.
+/// Downloads http(s) videos with a size cap and a time limit under <see cref="VideoUrlPolicy"/>. The policy runs again
+/// on every host and the addresses actually connected to (SocketsHttpHandler.ConnectCallback), so DNS rebinding and
+/// redirects to other or internal hosts are caught too; no proxy is used, which would bypass it.
 /// </summary>
 internal sealed class VideoUrlFetcher : IDisposable
 {
     private readonly HttpClient _client;
     private readonly TimeSpan _timeout;
 
-    public VideoUrlFetcher(MediaOptions options)
+    private readonly VideoUrlPolicy _policy;
+
+    public VideoUrlFetcher(MediaOptions options, VideoUrlPolicy policy)
     {
         _timeout = options.UrlTimeout;
-        var allowPrivate = options.AllowPrivateAddresses;
+        _policy = policy;
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -26,17 +28,19 @@ internal sealed class VideoUrlFetcher : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = TimeSpan.FromSeconds(10),
-            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, allowPrivate, ct),
+            ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, policy, ct),
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public async Task DownloadAsync(Uri address, Stream destination, long maxBytes, CancellationToken ct)
     {
-        if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+        if (!address.IsAbsoluteUri)
         {
-            throw new VideoQaException(ErrorKind.InvalidArgument, "video_url_scheme", "only http and https video URLs are fetched") { Field = "video_url" };
+            throw VideoQaException.InvalidArgument("url_invalid", VideoUrlPolicy.Field, "video url is not an absolute URL.");
         }
+
+        _policy.CheckSchemeAndHost(address);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_timeout);
@@ -70,19 +74,10 @@ internal sealed class VideoUrlFetcher : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    /// <summary>True for addresses a server-side fetch must not reach: anything but global unicast.</summary>
-    internal static bool IsBlocked(IPAddress address) => !SpecialPurposeAddresses.IsGlobal(address);
-
-    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, bool allowPrivate, CancellationToken ct)
+    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, VideoUrlPolicy policy, CancellationToken ct)
     {
         var resolved = IPAddress.TryParse(endPoint.Host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(endPoint.Host, ct);
-        var allowed = allowPrivate ? resolved : Array.FindAll(resolved, a => !IsBlocked(a));
-        if (allowed.Length == 0)
-        {
-            throw new VideoQaException(ErrorKind.SourceUnavailable, "video_url_forbidden",
-                $"'{endPoint.Host}' resolves only to private, loopback or otherwise non-public addresses")
-            { Field = "video_url" };
-        }
+        var allowed = policy.AllowedForConnect(endPoint.Host, resolved);
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try

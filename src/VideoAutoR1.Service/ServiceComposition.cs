@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Media;
 using VideoAutoR1.Service.Apis;
 using VideoAutoR1.Service.Errors;
 using VideoAutoR1.Service.Grpc;
@@ -28,11 +29,13 @@ public static class ServiceComposition
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsRules>();
         services.AddSingleton<IValidateOptions<ServiceOptions>>(new MovedSettingsRule(builder.Configuration));
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServiceOptions>>((kestrel, options) => ConfigureKestrel(kestrel, options.Value));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServiceOptions>, IOptions<MediaOptions>>(
+            (kestrel, options, media) => ConfigureKestrel(kestrel, options.Value, media.Value.MaxBytes));
 
         services.AddVideoQaEngine(builder.Configuration);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<VideoUrlPolicy>();
+        services.AddSingleton(provider => provider.GetRequiredService<VideoPreprocessor>().UrlPolicy);
+        services.AddSingleton<IValidateOptions<MediaOptions>, UploadInMemoryRule>();
         services.AddSingleton<AnswerRequestFactory>();
         services.AddSingleton<AnswerGateway>();
         services.AddSingleton<AskInputReader>();
@@ -129,10 +132,10 @@ public static class ServiceComposition
     }
 
     /// <summary>Transport limits: body size fits the largest upload (base64 data: URIs are 4/3 larger), slow bodies are cut off.</summary>
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, ServiceOptions options)
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, ServiceOptions options, long maxUploadBytes)
     {
         var limits = kestrel.Limits;
-        limits.MaxRequestBodySize = options.MaxUploadBytes / 3 * 4 + (1 << 20);
+        limits.MaxRequestBodySize = maxUploadBytes / 3 * 4 + (1 << 20);
         limits.MinRequestBodyDataRate = new MinDataRate(
             options.Transport.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(options.Transport.MinRequestBodyGraceSeconds));
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.Transport.RequestHeadersTimeoutSeconds);

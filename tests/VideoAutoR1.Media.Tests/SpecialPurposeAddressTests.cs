@@ -39,7 +39,8 @@ public sealed class SpecialPurposeAddressTests
     public void Special_purpose_and_embedded_addresses_are_refused(string address)
     {
         Assert.False(SpecialPurposeAddresses.IsGlobal(IPAddress.Parse(address)), address);
-        Assert.True(VideoUrlFetcher.IsBlocked(IPAddress.Parse(address)), address);
+        Assert.False(new VideoUrlPolicy(new MediaOptions()).IsAllowed(IPAddress.Parse(address)), address);
+        Assert.True(new VideoUrlPolicy(new MediaOptions { AllowPrivateAddresses = true }).IsAllowed(IPAddress.Parse(address)), address);
     }
 
     [Theory]

@@ -10,54 +10,18 @@ using VideoAutoR1.Service.Requests;
 namespace VideoAutoR1.Service.Tests;
 
 /// <summary>
-/// The service's own part of building a request (no server needed): the URL policy and its order against the field
-/// rules, and the options checks. The field rules themselves are pinned once, at the resolver (Engine.Tests).
+/// The service's own part of building a request (no server needed): the URL check's place after the field rules,
+/// and the options checks. The field rules are pinned once at the resolver (Engine.Tests), the URL rules at the
+/// media layer's policy (Media.Tests).
 /// </summary>
 public sealed class RequestRulesTests
 {
     private static readonly ServiceOptions Options = new();
     private static readonly AnswerRequestFactory Factory = new(
-        new RequestResolver(new EngineOptions(), new MediaOptions()), new VideoUrlPolicy(new StaticMonitor<ServiceOptions>(Options)));
+        new RequestResolver(new EngineOptions(), new MediaOptions()), new VideoUrlPolicy(new MediaOptions()), Microsoft.Extensions.Options.Options.Create(new MediaOptions()));
     private static readonly VideoSource Video = new VideoSource.ServerPath("clip.mp4");
 
     private static QuestionQuery Query() => RequestResolver.Empty with { Question = "What happens?" };
-
-    [Theory]
-    [InlineData("127.0.0.1")]
-    [InlineData("10.1.2.3")]
-    [InlineData("172.20.0.1")]
-    [InlineData("192.168.1.1")]
-    [InlineData("169.254.169.254")]
-    [InlineData("100.64.0.1")]
-    [InlineData("0.0.0.0")]
-    [InlineData("::1")]
-    [InlineData("fe80::1")]
-    [InlineData("fd00::1")]
-    [InlineData("::ffff:127.0.0.1")]
-    public void Non_public_addresses_are_not_public(string address) => Assert.False(VideoUrlPolicy.IsPublic(IPAddress.Parse(address)));
-
-    [Theory]
-    [InlineData("8.8.8.8")]
-    [InlineData("2606:4700:4700::1111")]
-    public void Public_addresses_are_public(string address) => Assert.True(VideoUrlPolicy.IsPublic(IPAddress.Parse(address)));
-
-    [Theory]
-    [InlineData("http://127.0.0.1/v.mp4", "url_blocked")]
-    [InlineData("http://[::1]:8080/v.mp4", "url_blocked")]
-    [InlineData("ftp://example.com/v.mp4", "url_scheme_not_allowed")]
-    [InlineData("file:///etc/passwd", "url_scheme_not_allowed")]
-    [InlineData("not a url", "url_invalid")]
-    [InlineData("http://[::7f00:1]/v.mp4", "url_blocked")]
-    [InlineData("http://[::ffff:0:7f00:1]/v.mp4", "url_blocked")]
-    [InlineData("http://[2002:7f00:1::]/v.mp4", "url_blocked")]
-    [InlineData("http://[2002:a9fe:a9fe::]/latest/meta-data", "url_blocked")]
-    [InlineData("http://[2001::1]/v.mp4", "url_blocked")]
-    [InlineData("http://[64:ff9b::a9fe:a9fe]/v.mp4", "url_blocked")]
-    public async Task Url_policy_refuses_before_anything_is_fetched(string url, string code)
-    {
-        var error = await Assert.ThrowsAsync<VideoQaException>(async () => await Factory.CreateAsync("r", Factory.Url(url), Query(), CancellationToken.None));
-        Assert.Equal(code, error.Code);
-    }
 
     [Fact]
     public async Task Fields_are_validated_before_the_url_is_resolved()
@@ -69,23 +33,11 @@ public sealed class RequestRulesTests
     }
 
     [Fact]
-    public async Task Host_allow_list_is_enforced()
-    {
-        var options = new ServiceOptions { Urls = { AllowedHosts = ["*.videos.example"], BlockPrivateAddresses = false } };
-        var policy = new VideoUrlPolicy(new StaticMonitor<ServiceOptions>(options));
-
-        Assert.Equal("cdn.videos.example", (await policy.CheckAsync("https://cdn.videos.example/a.mp4", CancellationToken.None)).Host);
-        var error = await Assert.ThrowsAsync<VideoQaException>(() => policy.CheckAsync("https://evil.example/a.mp4", CancellationToken.None));
-        Assert.Equal("url_host_not_allowed", error.Code);
-    }
-
-    [Fact]
     public void Options_validation_reports_every_bad_setting()
     {
         var options = new ServiceOptions
         {
-            MaxUploadBytes = 10,
-            Urls = { AllowedSchemes = ["ftp"] },
+            MaxJsonBytes = 10,
             Auth = { ApiKeys = ["short"] },
         };
 
@@ -93,9 +45,9 @@ public sealed class RequestRulesTests
         var rules = new ServiceOptionsRules().Validate(null, options);
 
         Assert.True(annotations.Failed);
-        Assert.Contains(nameof(ServiceOptions.MaxUploadBytes), annotations.FailureMessage);
+        Assert.Contains(nameof(ServiceOptions.MaxJsonBytes), annotations.FailureMessage);
         Assert.True(rules.Failed);
-        Assert.Equal(2, rules.Failures!.Count());
+        Assert.Single(rules.Failures!);
         Assert.True(new ServiceOptionsValidator().Validate(null, new ServiceOptions()).Succeeded);
         Assert.True(new ServiceOptionsRules().Validate(null, new ServiceOptions()).Succeeded);
     }

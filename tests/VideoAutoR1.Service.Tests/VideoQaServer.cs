@@ -39,7 +39,7 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
     {
         ["Kestrel:Endpoints:Http:Url"] = HttpAddress.ToString(),
         ["Kestrel:Endpoints:Grpc:Url"] = GrpcAddress.ToString(),
-        ["Service:MaxUploadBytes"] = (256 * 1024).ToString(),
+        ["Media:MaxBytes"] = (256 * 1024).ToString(),
         ["Service:Transport:MinRequestBodyBytesPerSecond"] = "1000",
         ["Service:Transport:MinRequestBodyGraceSeconds"] = "2",
         ["Media:ServerPathRoot"] = Path.Combine(RepoPaths.Root, "samples"),
@@ -143,7 +143,6 @@ public sealed class NarrowVideoQaServer : VideoQaServer
         var settings = base.Settings();
         settings["Engine:MaxBatchSize"] = "1";
         settings["Engine:MaxQueueLength"] = "1";
-        settings["Service:Urls:BlockPrivateAddresses"] = "false";
         settings["Media:AllowPrivateAddresses"] = "true";
         return settings;
     }

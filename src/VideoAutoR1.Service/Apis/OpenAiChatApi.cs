@@ -43,9 +43,9 @@ public static class OpenAiChatApi
             throw new VideoQaException(ErrorKind.UnsupportedMedia, "unsupported_content_type", "Send the chat completion request as application/json.");
         }
 
-        var body = await JsonBody.ReadAsync<ChatCompletionRequest>(context, service.MaxChatBodyBytes, json.Value.SerializerOptions);
+        var body = await JsonBody.ReadAsync<ChatCompletionRequest>(context, service.MaxChatBodyBytes(factory.MaxUploadBytes), json.Value.SerializerOptions);
         var (videoUrl, text) = LastUserTurn(body);
-        var video = VideoOf(videoUrl, factory, service.MaxUploadBytes);
+        var video = VideoOf(videoUrl, factory, factory.MaxUploadBytes);
         var ext = body.Videoautor1 ?? new VideoAutoR1Options();
         var query = new QuestionQuery(
             text, ext.Options, ext.Task, ext.Mode, ext.Threshold, body.MaxCompletionTokens ?? body.MaxTokens,

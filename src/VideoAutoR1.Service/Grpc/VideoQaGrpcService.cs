@@ -14,7 +14,6 @@ namespace VideoAutoR1.Service.Grpc;
 public sealed class VideoQaGrpcService(
     AnswerRequestFactory factory,
     AnswerGateway gateway,
-    IOptionsMonitor<ServiceOptions> options,
     ServiceMetrics metrics) : Proto.VideoQaService.VideoQaServiceBase
 {
     public override async Task<Proto.AnswerResponse> Answer(Proto.AnswerRequest request, ServerCallContext context)
@@ -38,7 +37,7 @@ public sealed class VideoQaGrpcService(
     public override async Task<Proto.UploadAndAnswerResponse> UploadAndAnswer(
         IAsyncStreamReader<Proto.UploadAndAnswerRequest> requestStream, ServerCallContext context)
     {
-        var limit = options.CurrentValue.MaxUploadBytes;
+        var limit = factory.MaxUploadBytes;
         Proto.UploadHeader? header = null;
         using var buffer = new MemoryStream();
         await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken))
@@ -83,7 +82,7 @@ public sealed class VideoQaGrpcService(
 
     private Task<AnswerRequest> BuildAsync(
         Proto.Video? video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context) =>
-        CreateAsync(GrpcMapping.ToVideo(video, factory, options.CurrentValue.MaxUploadBytes), question, generation, sampling, context);
+        CreateAsync(GrpcMapping.ToVideo(video, factory, factory.MaxUploadBytes), question, generation, sampling, context);
 
     /// <summary>The gRPC deadline, when sooner, tightens the request's own time limit.</summary>
     private async Task<AnswerRequest> CreateAsync(

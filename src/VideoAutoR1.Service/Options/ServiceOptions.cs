@@ -8,19 +8,15 @@ public sealed class ServiceOptions
 {
     public const string SectionName = "Service";
 
-    /// <summary>Largest accepted video upload (multipart part, gRPC chunks, OpenAI data: URI), in bytes (held in memory, so < 2 GiB).</summary>
-    [Range(1024, int.MaxValue)]
-    public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
-
     /// <summary>Largest JSON body of /v1/answers and largest multipart "request" part, in bytes; checked while reading.</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxJsonBytes { get; set; } = 64 * 1024;
 
     /// <summary>
     /// Largest /v1/chat/completions body: the JSON around the video plus the base64 data: URL of the largest upload
-    /// (4 characters per 3 bytes). Anything longer is cut off while it is read.
+    /// (<paramref name="maxUploadBytes"/>, Media:MaxBytes; 4 characters per 3 bytes). Anything longer is cut off while it is read.
     /// </summary>
-    public long MaxChatBodyBytes => MaxJsonBytes + ((MaxUploadBytes + 2) / 3 * 4);
+    public long MaxChatBodyBytes(long maxUploadBytes) => MaxJsonBytes + ((maxUploadBytes + 2) / 3 * 4);
 
     /// <summary>While a stream waits for its next event, a keep-alive comment is sent this often, in seconds.</summary>
     [Range(0.1, 300)]
@@ -30,27 +26,10 @@ public sealed class ServiceOptions
     [Range(1, 3600)]
     public double MaxEngineBeatAgeSeconds { get; set; } = 30;
 
-    [ValidateObjectMembers]
-    public UrlPolicyOptions Urls { get; set; } = new();
-
     public ApiKeyOptions Auth { get; set; } = new();
 
     [ValidateObjectMembers]
     public TransportLimitsOptions Transport { get; set; } = new();
-}
-
-/// <summary>Which remote videos the server may fetch.</summary>
-public sealed class UrlPolicyOptions
-{
-    /// <summary>Allowed URL schemes; only http and https are meaningful.</summary>
-    [MinLength(1)]
-    public string[] AllowedSchemes { get; set; } = ["https", "http"];
-
-    /// <summary>Allowed host names (exact, or "*.example.com" for subdomains). Empty = any host.</summary>
-    public string[] AllowedHosts { get; set; } = [];
-
-    /// <summary>Refuse hosts that resolve to loopback, private, link-local, unique-local, multicast or unspecified addresses.</summary>
-    public bool BlockPrivateAddresses { get; set; } = true;
 }
 
 /// <summary>Optional API-key authentication for REST and gRPC (header x-api-key or Authorization: Bearer).</summary>
@@ -90,14 +69,6 @@ public sealed class ServiceOptionsRules : IValidateOptions<ServiceOptions>
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
     {
         var failures = new List<string>();
-        foreach (var scheme in options.Urls.AllowedSchemes)
-        {
-            if (scheme is not ("http" or "https"))
-            {
-                failures.Add($"Service:Urls:AllowedSchemes: '{scheme}' is not http or https.");
-            }
-        }
-
         if (options.Auth.ApiKeys.Any(k => k.Length < 16))
         {
             failures.Add("Service:Auth:ApiKeys: every key must be at least 16 characters.");
@@ -123,6 +94,10 @@ public sealed class MovedSettingsRule(IConfiguration configuration) : IValidateO
         ["Service:Caps:MaxNewTokens"] = "Engine:MaxNewTokensCap",
         ["Service:RequestTimeoutSeconds"] = "Engine:RequestTimeout (a TimeSpan, e.g. 00:05:00)",
         ["Service:MaxRequestTimeoutSeconds"] = "Engine:MaxRequestTimeout (a TimeSpan, e.g. 00:10:00)",
+        ["Service:MaxUploadBytes"] = "Media:MaxBytes",
+        ["Service:Urls:AllowedSchemes"] = "Media:AllowedUrlSchemes",
+        ["Service:Urls:AllowedHosts"] = "Media:AllowedUrlHosts",
+        ["Service:Urls:BlockPrivateAddresses"] = "Media:AllowPrivateAddresses (its opposite: true allows them)",
     };
 
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
@@ -133,4 +108,13 @@ public sealed class MovedSettingsRule(IConfiguration configuration) : IValidateO
             .ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+}
+
+/// <summary>The service holds an upload in memory (a byte array), so Media:MaxBytes must stay under 2 GiB here.</summary>
+public sealed class UploadInMemoryRule : IValidateOptions<VideoAutoR1.Media.MediaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VideoAutoR1.Media.MediaOptions options) =>
+        options.MaxBytes is >= 1024 and <= int.MaxValue
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Media:MaxBytes must be between 1024 and {int.MaxValue} for the service, which holds an upload in memory; got {options.MaxBytes}.");
 }

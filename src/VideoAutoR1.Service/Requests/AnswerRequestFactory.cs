@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Media;
@@ -9,8 +10,11 @@ namespace VideoAutoR1.Service.Requests;
 /// then <see cref="RequestResolver"/> (the one owner of defaults, ranges and caps) and, last, the URL's address check,
 /// so a wrong request costs the server no DNS lookup.
 /// </summary>
-public sealed class AnswerRequestFactory(RequestResolver resolver, VideoUrlPolicy urlPolicy)
+public sealed class AnswerRequestFactory(RequestResolver resolver, VideoUrlPolicy urlPolicy, IOptions<MediaOptions> media)
 {
+    /// <summary>Largest video the service reads from a request (Media:MaxBytes: the media layer's one byte cap).</summary>
+    public long MaxUploadBytes => media.Value.MaxBytes;
+
     private const string RequestIdKey = "x-request-id";
 
     /// <summary>Creates the request id, echoes it in the x-request-id header and remembers it for error responses.</summary>

@@ -14,7 +14,7 @@ namespace VideoAutoR1.Service.Requests;
 /// Reads an ask request either as JSON (video by URL or server path) or as multipart/form-data with one "request"
 /// JSON part and one "video" file part. Every piece has its own size cap, checked while reading: the JSON body and
 /// the request part <see cref="ServiceOptions.MaxJsonBytes"/>, part headers <see cref="MaxPartHeaderBytes"/>, the
-/// video <see cref="ServiceOptions.MaxUploadBytes"/>; an oversized piece fails with 413 as soon as its cap is crossed
+/// video <see cref="AnswerRequestFactory.MaxUploadBytes"/>; an oversized piece fails with 413 as soon as its cap is crossed
 /// (or at once from Content-Length), and a malformed body with 400. A URL is only parsed here: its DNS check runs
 /// after every field has been validated (<see cref="AnswerRequestFactory.CreateAsync"/>).
 /// </summary>
@@ -57,7 +57,7 @@ public sealed class AskInputReader(
         }
 
         var service = options.CurrentValue;
-        var limit = service.MaxUploadBytes;
+        var limit = factory.MaxUploadBytes;
         var bodyLimit = limit + service.MaxJsonBytes + MultipartOverheadBytes;
         if (context.Request.ContentLength > bodyLimit)
         {

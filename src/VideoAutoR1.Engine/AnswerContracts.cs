@@ -131,7 +131,7 @@ public sealed record AnswerResult(
     AnswerTimings Timings)
 {
     /// <summary>exp(mean log p) of the a1 span: the number compared with τ.</summary>
-    public double? A1Confidence => A1LogConfidence is { } log ? Math.Exp(log) : null;
+    public double? A1Confidence => Core.Grammar.A1Confidence.Value(A1LogConfidence);
 }
 
 /// <summary>Streaming form of a result, in order: A1Decided, RationaleDelta*, A2Decided?, Completed.</summary>

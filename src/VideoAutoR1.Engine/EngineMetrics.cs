@@ -102,12 +102,16 @@ public sealed class EngineMetrics : IDisposable
 
     public void Queued(string model, AnswerMode mode, int delta) => _queueDepth.Add(delta, Tags(model, mode));
 
+    /// <summary>A request took a KV-cache slot after <paramref name="queueSeconds"/> in the queue.</summary>
     public void Admitted(string model, AnswerMode mode, double queueSeconds)
     {
         var tags = Tags(model, mode);
         _queueDepth.Add(-1, tags);
         _queueDuration.Record(queueSeconds, tags);
     }
+
+    /// <summary>A request left the queue without a slot (cancelled, timed out, shut down): no queue time is recorded.</summary>
+    public void Dequeued(string model, AnswerMode mode) => _queueDepth.Add(-1, Tags(model, mode));
 
     public void BatchChanged(string model, AnswerMode mode, int delta) => _batchSize.Add(delta, Tags(model, mode));
 

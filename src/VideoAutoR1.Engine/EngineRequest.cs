@@ -18,9 +18,10 @@ internal sealed class EngineRequest : IDisposable
     private bool _disposed;
 
     /// <summary>Starts the request's lifetime: the caller's token plus the deadline, both counted from arrival.</summary>
-    public EngineRequest(AnswerRequest request, Stopwatch clock, Activity? trace, CancellationToken callerToken)
+    public EngineRequest(AnswerRequest request, string modelId, Stopwatch clock, Activity? trace, CancellationToken callerToken)
     {
         Request = request;
+        ModelId = modelId;
         Sampler = request.Temperature > 0 ? new TokenSampler(request.Temperature, request.TopP, request.Seed) : TokenSampler.Greedy;
         Clock = clock;
         Trace = trace;
@@ -31,6 +32,12 @@ internal sealed class EngineRequest : IDisposable
     }
 
     public AnswerRequest Request { get; }
+
+    /// <summary>The model that accepted the request (metric label).</summary>
+    public string ModelId { get; }
+
+    /// <summary>Where the request is: written by the thread that moves it (request thread, then engine thread).</summary>
+    public RequestStage Stage { get; private set; }
 
     /// <summary>This request's token choice (its own seeded random source when it samples).</summary>
     public TokenSampler Sampler { get; }
@@ -47,7 +54,7 @@ internal sealed class EngineRequest : IDisposable
 
     public double MediaSeconds { get; private set; }
 
-    public double EnqueuedAt { get; set; }
+    public double EnqueuedAt { get; private set; }
 
     /// <summary>The request's <c>videoqa.answer</c> span (null when not traced); its reader stops it.</summary>
     public Activity? Trace { get; }
@@ -82,10 +89,23 @@ internal sealed class EngineRequest : IDisposable
         MediaSeconds = mediaSeconds;
     }
 
-    public void StartQueueSpan() => QueueSpan = EngineTracing.StartChild(Trace, "videoqa.queue");
+    /// <summary>About to enter the queue: from here the queue-depth gauge counts it.</summary>
+    public void MarkQueued(double elapsedSeconds)
+    {
+        EnqueuedAt = elapsedSeconds;
+        Stage = RequestStage.Queued;
+        QueueSpan = EngineTracing.StartChild(Trace, "videoqa.queue");
+    }
+
+    /// <summary>Took a KV-cache slot: the queue span ends here.</summary>
+    public void MarkAdmitted()
+    {
+        Stage = RequestStage.Admitted;
+        StopQueueSpan();
+    }
 
     /// <summary>Called on admission, or when the request leaves without one.</summary>
-    public void StopQueueSpan()
+    private void StopQueueSpan()
     {
         EngineTracing.Stop(QueueSpan);
         QueueSpan = null;
@@ -166,4 +186,17 @@ internal sealed class EngineRequest : IDisposable
             Events.Writer.TryComplete(error);
         }
     }
+}
+
+/// <summary>Where a request is in the engine.</summary>
+internal enum RequestStage
+{
+    /// <summary>On its request thread: media, tokenisation.</summary>
+    Preparing,
+
+    /// <summary>In the queue, counted by the queue-depth gauge.</summary>
+    Queued,
+
+    /// <summary>Holding a KV-cache slot on the engine thread.</summary>
+    Admitted,
 }

@@ -41,7 +41,8 @@ internal sealed class Sequence
 
     public SequencePhase Phase { get; private set; } = SequencePhase.Answer1;
 
-    public FinishReason? FinishReason { get; private set; }
+    /// <summary>Why generation stopped; null while it runs.</summary>
+    public FinishReason? StoppedBecause { get; private set; }
 
     /// <summary>The token the next decode step feeds back.</summary>
     public long LastToken { get; private set; }
@@ -79,7 +80,7 @@ internal sealed class Sequence
         var decision = Handle(isStop ? _parser.Complete() : _parser.Append((int)token), elapsedSeconds);
         if (Phase != SequencePhase.Done && isStop)
         {
-            Finish(Engine.FinishReason.Stop);
+            Stop(FinishReason.Stop);
         }
         else if (Phase != SequencePhase.Done && _generated.Count >= _maxNewTokens)
         {
@@ -87,7 +88,7 @@ internal sealed class Sequence
             Handle(_parser.Complete(), elapsedSeconds);
             if (Phase != SequencePhase.Done)
             {
-                Finish(Engine.FinishReason.Length);
+                Stop(FinishReason.Length);
             }
         }
 
@@ -111,7 +112,7 @@ internal sealed class Sequence
                 case SecondBoxClosed second when Phase == SequencePhase.Thinking:
                     A2 = second.A2;
                     Request.Publish(new AnswerEvent.A2Decided(second.A2));
-                    Finish(Engine.FinishReason.Stop);
+                    Stop(FinishReason.Stop);
                     break;
             }
 
@@ -132,29 +133,23 @@ internal sealed class Sequence
         TokensToA1 = _generated.Count;
 
         // The fallback string and a box whose answer span could not be located carry no confidence: always think.
-        if (!first.IsFallback && first.SpanLength > 0)
+        if (!first.IsFallback)
         {
-            var sum = 0.0;
-            for (var i = first.SpanStart; i < first.SpanStart + first.SpanLength; i++)
-            {
-                sum += _logProbs[i];
-            }
-
-            A1LogConfidence = sum / first.SpanLength;
+            A1LogConfidence = A1Confidence.LogMean(_logProbs, first.SpanStart, first.SpanLength);
         }
 
-        var controls = Request.Request;
-        var exit = controls.Mode switch
+        var request = Request.Request;
+        var exit = request.Mode switch
         {
             AnswerMode.Direct => true,
             AnswerMode.Think => false,
-            _ => A1LogConfidence is { } log && log >= Math.Log(controls.Threshold),
+            _ => A1Confidence.Exits(A1LogConfidence, request.Threshold),
         };
 
         Request.Publish(new AnswerEvent.A1Decided(first.A1, A1LogConfidence, first.IsFallback, WillThink: !exit));
         if (exit)
         {
-            Finish(Engine.FinishReason.EarlyExit);
+            Stop(FinishReason.EarlyExit);
         }
         else
         {
@@ -162,13 +157,13 @@ internal sealed class Sequence
             Phase = SequencePhase.Thinking;
         }
 
-        return new A1Decision(EarlyExit: exit, Confidence: A1LogConfidence is { } c ? Math.Exp(c) : null, elapsedSeconds);
+        return new A1Decision(EarlyExit: exit, Confidence: A1Confidence.Value(A1LogConfidence), elapsedSeconds);
     }
 
-    private void Finish(FinishReason reason)
+    private void Stop(FinishReason reason)
     {
         Phase = SequencePhase.Done;
-        FinishReason = reason;
+        StoppedBecause = reason;
     }
 }
 

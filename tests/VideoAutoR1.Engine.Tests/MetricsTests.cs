@@ -67,6 +67,55 @@ public sealed class MetricsTests(EngineFixture fixture)
         Assert.All(all, m => Assert.Subset(new HashSet<string> { "model", "mode", "outcome", "decision", "type" }, m.Tags.Keys.ToHashSet()));
     }
 
+    [Fact]
+    public async Task A_request_cancelled_in_the_queue_leaves_the_depth_gauge_but_records_no_queue_time()
+    {
+        await using var harness = await EngineHarness.StartAsync(
+            fixture.RandomModelDirectory, new Dictionary<string, string?> { ["MaxBatchSize"] = "1" });
+        var measurements = new ConcurrentQueue<(string Name, double Value, string? Outcome)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == EngineMetrics.MeterName && instrument.Meter.Scope == harness.MeterFactory)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => measurements.Enqueue((i.Name, v, Outcome(tags))));
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => measurements.Enqueue((i.Name, v, Outcome(tags))));
+        listener.Start();
+
+        using var running = new CancellationTokenSource();
+        using var waiting = new CancellationTokenSource();
+        var first = harness.Engine.AnswerAsync(Requests.For(fixture.SmallVideoPath, EngineFixture.Confident, AnswerMode.Think, maxNewTokens: 900), running.Token);
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.RunningSequences == 1);
+        var second = harness.Engine.AnswerAsync(Requests.For(fixture.SmallVideoPath, EngineFixture.Confident), waiting.Token);
+        await BatchingTests.WaitUntilAsync(() => harness.Engine.Status.QueueDepth == 1);
+        await waiting.CancelAsync();
+        await Assert.ThrowsAsync<Core.VideoQaException>(() => second);
+        await running.CancelAsync();
+        await Assert.ThrowsAsync<Core.VideoQaException>(() => first);
+        await BatchingTests.WaitUntilAsync(() => measurements.Count(m => m.Name == "videoautor1.requests") == 2);
+
+        var all = measurements.ToList();
+        Assert.Single(all, m => m.Name == "videoautor1.queue.duration");
+        Assert.Equal(0, all.Where(m => m.Name == "videoautor1.queue.depth").Sum(m => m.Value));
+        Assert.Equal(["cancelled", "cancelled"], all.Where(m => m.Name == "videoautor1.requests").Select(m => m.Outcome));
+    }
+
+    private static string? Outcome(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var (key, value) in tags)
+        {
+            if (key == "outcome")
+            {
+                return value as string;
+            }
+        }
+
+        return null;
+    }
+
     private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var result = new Dictionary<string, object?>();

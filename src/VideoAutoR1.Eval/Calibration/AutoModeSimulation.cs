@@ -1,4 +1,5 @@
 using VideoAutoR1.Core;
+using VideoAutoR1.Core.Grammar;
 using VideoAutoR1.Engine;
 
 namespace VideoAutoR1.Eval.Calibration;
@@ -50,8 +51,7 @@ public static class AutoModeSimulation
     public static SimulatedItem Simulate(ResultLine line, double tau)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var logTau = Math.Log(tau);
-        return Simulate(line, exits: line.A1LogConfidence is { } log && log >= logTau);
+        return Simulate(line, exits: A1Confidence.Exits(line.A1LogConfidence, tau));
     }
 
     /// <summary>Auto mode over the run at each τ.</summary>

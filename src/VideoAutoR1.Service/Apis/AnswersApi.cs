@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
+using VideoAutoR1.Core.Grammar;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Service.Errors;
 using VideoAutoR1.Service.OpenApi;
@@ -103,7 +104,7 @@ public static class AnswersApi
 
     private static SseItem<string> ToSse(AnswerEvent e, JsonSerializerOptions json) => e switch
     {
-        AnswerEvent.A1Decided a1 => new(JsonSerializer.Serialize(new A1Event(a1.A1, a1.LogConfidence is { } log ? Math.Exp(log) : null, a1.IsFallback, a1.WillThink), json), "a1"),
+        AnswerEvent.A1Decided a1 => new(JsonSerializer.Serialize(new A1Event(a1.A1, A1Confidence.Value(a1.LogConfidence), a1.IsFallback, a1.WillThink), json), "a1"),
         AnswerEvent.RationaleDelta delta => new(JsonSerializer.Serialize(new RationaleEvent(delta.Text), json), "rationale"),
         AnswerEvent.A2Decided a2 => new(JsonSerializer.Serialize(new A2Event(a2.A2), json), "a2"),
         AnswerEvent.Completed done => new(JsonSerializer.Serialize(AskResponse.From(done.Result), json), "done"),

@@ -1,4 +1,5 @@
 using VideoAutoR1.Core;
+using VideoAutoR1.Core.Grammar;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Media;
 using VideoAutoR1.Service.Requests;
@@ -93,9 +94,9 @@ public static class GrpcMapping
     private static Proto.A1Decided A1(AnswerEvent.A1Decided a1)
     {
         var message = new Proto.A1Decided { A1 = a1.A1, IsFallback = a1.IsFallback, WillThink = a1.WillThink };
-        if (a1.LogConfidence is { } log)
+        if (A1Confidence.Value(a1.LogConfidence) is { } confidence)
         {
-            message.Confidence = Math.Exp(log);
+            message.Confidence = confidence;
         }
 
         return message;

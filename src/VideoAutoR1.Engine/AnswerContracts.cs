@@ -66,25 +66,15 @@ public sealed class AnswerRequest
 
     public VideoSampling Sampling { get; }
 
-    /// <summary>The request's whole time limit from arrival: media, queue, prefill and decode.</summary>
+    /// <summary>
+    /// The request's whole time limit, counted from its submission to the engine: media, queue, prefill and decode.
+    /// Decided once by the resolver (caller, server default and cap, transport deadline); enforced by the engine.
+    /// </summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>The same request with another video (the resolved rules do not depend on where the video comes from).</summary>
     public AnswerRequest WithVideo(VideoSource video) =>
         new(RequestId, video, Question, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, Sampling, Timeout);
-
-    /// <summary>
-    /// The same request with its time limit lowered to <paramref name="limit"/> when that is shorter (a transport
-    /// deadline, e.g. gRPC's); a time limit is never raised. A limit already past becomes 1 ms, so the request fails
-    /// as deadline_exceeded rather than running unbounded.
-    /// </summary>
-    public AnswerRequest WithTimeoutAtMost(TimeSpan limit)
-    {
-        var timeout = limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
-        return timeout >= Timeout
-            ? this
-            : new(RequestId, Video, Question, Mode, Threshold, MaxNewTokens, Temperature, TopP, Seed, Sampling, timeout);
-    }
 }
 
 /// <summary>Token counts of one request.</summary>

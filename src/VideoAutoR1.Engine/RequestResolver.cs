@@ -64,7 +64,12 @@ public sealed class RequestResolver
     /// Resolves <paramref name="query"/>. Throws <see cref="VideoQaException"/> InvalidArgument with the row's code
     /// and the field's wire name for the first value outside its range; never touches the network or the video.
     /// </summary>
-    public AnswerRequest Resolve(string requestId, VideoSource video, QuestionQuery query)
+    /// <param name="transportLimit">
+    /// Time the transport itself leaves the call (a gRPC deadline, measured now), when it has one. The request's time
+    /// limit is the shortest of this, the caller's <c>timeout_seconds</c> (capped by Engine:MaxRequestTimeout) or
+    /// Engine:RequestTimeout; one already past becomes 1 ms, so the call fails as deadline_exceeded at once.
+    /// </param>
+    public AnswerRequest Resolve(string requestId, VideoSource video, QuestionQuery query, TimeSpan? transportLimit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
         ArgumentNullException.ThrowIfNull(video);
@@ -77,6 +82,10 @@ public sealed class RequestResolver
         var timeout = query.TimeoutSeconds is { } seconds
             ? TimeSpan.FromSeconds(Math.Min(Range("timeout_seconds").Check(seconds), _engine.MaxRequestTimeout.TotalSeconds))
             : _engine.RequestTimeout;
+        if (transportLimit is { } limit && limit < timeout)
+        {
+            timeout = limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
+        }
         var sampling = VideoSampling.Resolve(_media, query.Sampling);
         return new AnswerRequest(
             requestId, video, question, query.Mode ?? AnswerMode.Auto, threshold, (int)maxNewTokens, temperature, topP, query.Seed, sampling, timeout);

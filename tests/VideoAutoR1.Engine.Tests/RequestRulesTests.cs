@@ -182,10 +182,12 @@ public sealed class RequestRulesTests
     [Fact]
     public void A_transport_deadline_only_ever_shortens_the_time_limit()
     {
-        var request = Resolver.Resolve("r", Video, Query with { TimeoutSeconds = 30 });
-        Assert.Same(request, request.WithTimeoutAtMost(TimeSpan.FromMinutes(5)));
-        Assert.Equal(TimeSpan.FromSeconds(10), request.WithTimeoutAtMost(TimeSpan.FromSeconds(10)).Timeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(1), request.WithTimeoutAtMost(TimeSpan.FromSeconds(-3)).Timeout);
+        var query = Query with { TimeoutSeconds = 30 };
+        Assert.Equal(TimeSpan.FromSeconds(30), Resolver.Resolve("r", Video, query, TimeSpan.FromMinutes(5)).Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), Resolver.Resolve("r", Video, query, TimeSpan.FromSeconds(10)).Timeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), Resolver.Resolve("r", Video, query, TimeSpan.FromSeconds(-3)).Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(20), Resolver.Resolve("r", Video, Query, TimeSpan.FromSeconds(20)).Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), Resolver.Resolve("r", Video, Query, TimeSpan.FromHours(1)).Timeout);
     }
 
     private static bool IsIntegral(string field) => field is "max_new_tokens" or "sampling.min_frames" or "sampling.max_frames" or "sampling.min_pixels" or "sampling.max_pixels";

@@ -89,7 +89,7 @@ public sealed class VideoQaGrpcService(
         VideoSource video, Proto.Question? question, Proto.Generation? generation, Proto.Sampling? sampling, ServerCallContext context)
     {
         var requestId = AnswerRequestFactory.NewRequestId(context.GetHttpContext());
-        var request = await factory.CreateAsync(requestId, video, GrpcMapping.ToQuery(question, generation, sampling), context.CancellationToken);
-        return context.Deadline == DateTime.MaxValue ? request : request.WithTimeoutAtMost(context.Deadline - DateTime.UtcNow);
+        var deadline = context.Deadline == DateTime.MaxValue ? (TimeSpan?)null : context.Deadline - DateTime.UtcNow;
+        return await factory.CreateAsync(requestId, video, GrpcMapping.ToQuery(question, generation, sampling), context.CancellationToken, deadline);
     }
 }

@@ -7,14 +7,16 @@ namespace VideoAutoR1.Service.Requests;
 
 /// <summary>
 /// The only path from the API surfaces to the engine. It turns cancellation into typed errors (caller gone →
-/// Cancelled, watchdog → DeadlineExceeded), counts outcomes, logs every failure with the request id and its inner
-/// detail (ffmpeg's words, server paths: they stay in the log, the client gets the code and a sentence), and bounds
-/// every call by the request's timeout plus a grace period so that no caller can hang even if the engine misses
-/// its own deadline.
+/// Cancelled, backstop → DeadlineExceeded), counts outcomes, and logs every failure with the request id and its inner
+/// detail (ffmpeg's words, server paths: they stay in the log, the client gets the code and a sentence). The time
+/// limit is not decided here: the resolver decides it (<see cref="AnswerRequest.Timeout"/>) and the engine enforces
+/// it (deadline_exceeded). The gateway only adds a backstop <see cref="BackstopGrace"/> after it, so that no caller
+/// can hang even if the engine failed to end the request.
 /// </summary>
 public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics, ILogger<AnswerGateway> logger)
 {
-    private static readonly TimeSpan WatchdogGrace = TimeSpan.FromSeconds(10);
+    /// <summary>How long after the request's own time limit the backstop cancels the call (request_timeout).</summary>
+    public static readonly TimeSpan BackstopGrace = TimeSpan.FromSeconds(10);
 
     public EngineStatus Status => engine.Status;
 
@@ -118,7 +120,7 @@ public sealed class AnswerGateway(IVideoQaEngine engine, ServiceMetrics metrics,
     private static CancellationTokenSource Watchdog(AnswerRequest request, CancellationToken aborted)
     {
         var watchdog = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        watchdog.CancelAfter(request.Timeout + WatchdogGrace);
+        watchdog.CancelAfter(request.Timeout + BackstopGrace);
         return watchdog;
     }
 

@@ -42,12 +42,14 @@ public sealed class AnswerRequestFactory(RequestResolver resolver, VideoUrlPolic
     public VideoSource Url(string? url) => new VideoSource.Url(urlPolicy.Parse(url));
 
     /// <summary>
-    /// <see cref="Create"/>, then the URL's DNS check: every field is validated before any network work, so a wrong
+    /// The resolver, then the URL's DNS check: every field is validated before any network work, so a wrong
     /// request costs the server no lookup.
     /// </summary>
-    public async Task<AnswerRequest> CreateAsync(string requestId, VideoSource video, QuestionQuery query, CancellationToken cancellationToken)
+    /// <param name="transportLimit">The time a transport deadline leaves (gRPC); see <see cref="RequestResolver.Resolve(string, VideoSource, QuestionQuery, TimeSpan?)"/>.</param>
+    public async Task<AnswerRequest> CreateAsync(
+        string requestId, VideoSource video, QuestionQuery query, CancellationToken cancellationToken, TimeSpan? transportLimit = null)
     {
-        var request = Create(requestId, video, query);
+        var request = resolver.Resolve(requestId, video, query, transportLimit);
         if (video is VideoSource.Url url)
         {
             await urlPolicy.CheckAddressesAsync(url.Address, cancellationToken);
@@ -61,6 +63,4 @@ public sealed class AnswerRequestFactory(RequestResolver resolver, VideoUrlPolic
             ? throw VideoQaException.InvalidArgument("video_path_empty", "video.path", "video.path must not be empty.")
             : new VideoSource.ServerPath(path);
 
-    /// <summary>Resolves <paramref name="query"/> with the one resolver; no network work.</summary>
-    public AnswerRequest Create(string requestId, VideoSource video, QuestionQuery query) => resolver.Resolve(requestId, video, query);
 }

@@ -1,6 +1,7 @@
 namespace VideoAutoR1.Core;
 
-internal static class UnicodeText
+/// <summary>Unicode helpers that never throw on malformed text; public for the graders (Eval) as well.</summary>
+public static class UnicodeText
 {
     /// <summary>
     /// <see cref="string.Normalize(System.Text.NormalizationForm)"/> that does not throw: unpaired surrogates become

@@ -15,7 +15,7 @@ internal sealed class EngineState : IDisposable
     private volatile int _runningCount;
     private long _lastBeatUtcTicks;
     private double _kvUsage;
-    private volatile EngineTorchStatistics? _torchStatistics;
+    private volatile Action? _idleProbe;
 
     public EngineState(EngineOptions options)
     {
@@ -55,11 +55,14 @@ internal sealed class EngineState : IDisposable
         set => Volatile.Write(ref _kvUsage, value);
     }
 
-    /// <summary>The engine thread's tensor statistics as of its last idle moment (null before the first).</summary>
-    public EngineTorchStatistics? TorchStatistics
+    /// <summary>
+    /// Run by the engine thread each time it goes idle, for what only that thread can observe (TorchSharp's
+    /// thread-local tensor statistics, in the leak test); null in serving.
+    /// </summary>
+    public Action? IdleProbe
     {
-        get => _torchStatistics;
-        set => _torchStatistics = value;
+        get => _idleProbe;
+        set => _idleProbe = value;
     }
 
     /// <summary>Stops admitting; returns false when the drain had already begun.</summary>

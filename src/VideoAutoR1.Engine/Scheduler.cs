@@ -41,7 +41,7 @@ internal sealed class Scheduler(EngineState state, EngineModel model, EngineOpti
             Admit();
             if (_running.Count == 0)
             {
-                state.TorchStatistics = EngineTorchStatistics.OfCurrentThread();
+                state.IdleProbe?.Invoke();
                 state.KvUsage = 0;
                 state.Wake.WaitOne(IdleWait);
                 continue;

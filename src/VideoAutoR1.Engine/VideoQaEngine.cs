@@ -51,8 +51,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
     /// <summary>The rules this engine's requests are resolved by (its own engine and media settings).</summary>
     public RequestResolver Resolver { get; }
 
-    /// <summary>The engine thread's tensor statistics as of its last idle moment (null before the first).</summary>
-    public EngineTorchStatistics? TorchStatistics => _state.TorchStatistics;
+    /// <summary>Runs <paramref name="probe"/> on the engine thread each time it goes idle (tests observe thread-local state).</summary>
+    internal void SetIdleProbe(Action? probe) => _state.IdleProbe = probe;
 
     /// <summary>Completes when the model is loaded and requests are accepted; faults if loading failed.</summary>
     public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);

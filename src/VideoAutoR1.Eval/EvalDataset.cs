@@ -1,6 +1,6 @@
 using VideoAutoR1.Core;
-using VideoAutoR1.Core.Grading;
 using VideoAutoR1.Core.Prompting;
+using VideoAutoR1.Eval.Grading;
 
 namespace VideoAutoR1.Eval;
 

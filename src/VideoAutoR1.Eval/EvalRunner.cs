@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using VideoAutoR1.Core;
-using VideoAutoR1.Core.Grading;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Media;
 
 namespace VideoAutoR1.Eval;

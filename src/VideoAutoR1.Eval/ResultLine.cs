@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VideoAutoR1.Core;
-using VideoAutoR1.Core.Grading;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Eval.Grading;
 
 namespace VideoAutoR1.Eval;
 

@@ -45,8 +45,11 @@ public interface IVideoLanguageModel : IDisposable
     void Save(string modelDir);
 }
 
-/// <summary>Hooks of the parity runner: the same computations with named intermediates reported.</summary>
-internal interface IParityProbe
+/// <summary>
+/// Inspection hooks for the parity checker (a tool of the command line, <c>videoautor1 parity</c>): the same
+/// computations with named intermediates reported. Implemented explicitly, so serving code never sees them.
+/// </summary>
+public interface IParityProbe
 {
     long ImageTokenId { get; }
 

@@ -13,12 +13,16 @@ public sealed class LeakTests(EngineFixture fixture, ITestOutputHelper output)
     private const int Measured = 1000;
     private const long RssGrowthBoundBytes = 64L << 20;
 
+    // Written by the engine thread's idle probe, read by the test.
+    private volatile EngineTorchStatistics? _idle;
+
     [Fact]
     public async Task A_thousand_requests_leave_no_live_tensors_and_flat_rss()
     {
         await using var harness = await EngineHarness.StartAsync(fixture.TrainedModelDirectory, new Dictionary<string, string?> { ["MaxBatchSize"] = "8" });
         // Media is not under test here: one preprocessed video, so 1,000 requests do not run ffmpeg 1,000 times.
         AnswerRequest request() => Requests.For(fixture.SmallVideoPath, EngineFixture.Confident, AnswerMode.Direct);
+        harness.Engine.SetIdleProbe(() => _idle = EngineTorchStatistics.OfCurrentThread());
 
         await RunAsync(harness.Engine, request, WarmUp);
         var before = await IdleStatisticsAsync(harness.Engine);
@@ -57,11 +61,11 @@ public sealed class LeakTests(EngineFixture fixture, ITestOutputHelper output)
     }
 
     /// <summary>The snapshot the engine thread takes once idle again (a later one than any taken while busy).</summary>
-    private static async Task<EngineTorchStatistics> IdleStatisticsAsync(VideoQaEngine engine)
+    private async Task<EngineTorchStatistics> IdleStatisticsAsync(VideoQaEngine engine)
     {
-        var previous = engine.TorchStatistics;
-        await BatchingTests.WaitUntilAsync(() => engine.Status.RunningSequences == 0 && !ReferenceEquals(engine.TorchStatistics, previous));
-        return engine.TorchStatistics!;
+        var previous = _idle;
+        await BatchingTests.WaitUntilAsync(() => engine.Status.RunningSequences == 0 && _idle is { } now && !ReferenceEquals(now, previous));
+        return _idle!;
     }
 
     private static long ResidentBytes()

@@ -1,7 +1,7 @@
 using VideoAutoR1.Core;
-using VideoAutoR1.Core.Grading;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Eval.Calibration;
+using VideoAutoR1.Eval.Grading;
 
 namespace VideoAutoR1.Eval.Tests;
 

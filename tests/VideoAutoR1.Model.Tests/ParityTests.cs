@@ -1,3 +1,4 @@
+using VideoAutoR1.Cli;
 using VideoAutoR1.Model;
 using Xunit.Abstractions;
 

@@ -2,9 +2,10 @@ namespace VideoAutoR1.Core.Grammar;
 
 /// <summary>
 /// Python's notion of whitespace (<c>str.isspace</c>, <c>str.strip</c>, Unicode <c>re</c> <c>\s</c>), which the
-/// reference code uses; .NET's <see cref="char.IsWhiteSpace(char)"/> differs on U+001C..U+001F.
+/// reference code uses; .NET's <see cref="char.IsWhiteSpace(char)"/> differs on U+001C..U+001F. Public for the graders
+/// (Eval), which must split and strip answers exactly as the reference does.
 /// </summary>
-internal static class PythonText
+public static class PythonText
 {
     /// <summary>Regex class of the characters <see cref="IsSpace"/> accepts (Python's Unicode <c>\s</c>).</summary>
     public const string SpaceClass = @"[\t\n\v\f\r\x1C-\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";

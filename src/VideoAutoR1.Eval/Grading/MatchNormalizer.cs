@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using VideoAutoR1.Core;
 using VideoAutoR1.Core.Grammar;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>
 /// The reference's strict answer normalisation (<c>mc_grader.normalize</c>, used by the training reward and for free

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
+using VideoAutoR1.Core;
 using VideoAutoR1.Core.Grammar;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>Weights of R = w1·R_task(a1) + w2·R_task(a2) + λ·R_fmt + α·R_fallback (training script defaults).</summary>
 public sealed class RewardWeights

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using VideoAutoR1.Core;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>Score of one predicted answer.</summary>
 /// <param name="Score">Correctness in [0, 1]; IoU for grounding; correct + IoU in [0, 2] for NExT-GQA (as the reference reward).</param>

@@ -1,6 +1,7 @@
-using VideoAutoR1.Core.Grading;
+using VideoAutoR1.Core;
+using VideoAutoR1.Eval.Grading;
 
-namespace VideoAutoR1.Core.Tests.Grading;
+namespace VideoAutoR1.Eval.Tests.Grading;
 
 public sealed class DualAnswerRewardTests
 {

@@ -1,6 +1,7 @@
+using VideoAutoR1.Core;
 using VideoAutoR1.Core.Prompting;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>
 /// A reference answer in the form its task kind accepts; build it with <see cref="Parse"/>, which rejects any other

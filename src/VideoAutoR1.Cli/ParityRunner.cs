@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
+using VideoAutoR1.Model;
 using static TorchSharp.torch;
 
-namespace VideoAutoR1.Model;
+namespace VideoAutoR1.Cli;
 
 /// <summary>One compared tensor: max |ours − reference|, or an exact comparison, or a reference the set lacks.</summary>
 public sealed record ParityEntry(string Name, ParityStatus Status, double MaxAbsDiff = 0, double Tolerance = 0, string? Detail = null)

@@ -1,7 +1,8 @@
 using System.Text;
+using VideoAutoR1.Core;
 using VideoAutoR1.Core.Grammar;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>Reads a multiple-choice answer: a letter (<c>B</c>, <c>B.</c>, <c>(B)</c>, <c>[b]</c>, <c>B. red car</c>) or an option's text.</summary>
 public static class ChoiceAnswer

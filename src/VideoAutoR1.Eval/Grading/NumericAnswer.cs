@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using VideoAutoR1.Core;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>Reads a numeric answer: the first number in the text (<c>12</c>, <c>-3.5</c>, <c>1,024</c>, <c>2e3</c>, <c>\frac{1}{2}</c>, <c>40%</c> is 40).</summary>
 public static partial class NumericAnswer

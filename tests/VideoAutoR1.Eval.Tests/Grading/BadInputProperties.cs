@@ -1,10 +1,11 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using VideoAutoR1.Core.Grading;
+using VideoAutoR1.Core;
 using VideoAutoR1.Core.Prompting;
+using VideoAutoR1.Eval.Grading;
 
-namespace VideoAutoR1.Core.Tests.Grading;
+namespace VideoAutoR1.Eval.Tests.Grading;
 
 /// <summary>Whatever a caller sends, the text layer answers with a result or a typed InvalidArgument, never another exception.</summary>
 public sealed class BadInputProperties

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using VideoAutoR1.Core;
 
-namespace VideoAutoR1.Core.Grading;
+namespace VideoAutoR1.Eval.Grading;
 
 /// <summary>A stretch of the video in seconds.</summary>
 public readonly record struct TimeSegment(double Start, double End)

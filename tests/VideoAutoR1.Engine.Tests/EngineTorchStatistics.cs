@@ -1,10 +1,11 @@
 using TorchSharp;
 
-namespace VideoAutoR1.Engine;
+namespace VideoAutoR1.Engine.Tests;
 
 /// <summary>
 /// The engine thread's TorchSharp dispose-scope statistics (they are thread-local, so only that thread can read them),
-/// copied when the loop is idle. A leak shows as <see cref="LiveTensors"/> growing between idle snapshots.
+/// copied when the loop is idle through the engine's idle probe. A leak shows as <see cref="LiveTensors"/> growing
+/// between idle snapshots. Test code: serving never reads them.
 /// </summary>
 public sealed record EngineTorchStatistics(
     long LiveTensors,
@@ -14,7 +15,7 @@ public sealed record EngineTorchStatistics(
     long DisposedOutsideScope)
 {
     /// <summary>Call on the thread whose statistics are wanted.</summary>
-    internal static EngineTorchStatistics OfCurrentThread()
+    public static EngineTorchStatistics OfCurrentThread()
     {
         var tensors = DisposeScopeManager.Statistics.TensorStatistics;
         return new EngineTorchStatistics(

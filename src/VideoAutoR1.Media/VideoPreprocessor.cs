@@ -55,7 +55,7 @@ public sealed class VideoPreprocessor : IDisposable
     public async Task<PreprocessedVideo> PreprocessAsync(
         VideoSource source, VideoSamplingRequest? sampling, VisionPreprocessing model, CancellationToken ct)
     {
-        var plan = SamplingPlan.Create(_options, sampling);
+        var plan = SamplingPlan.Create(_options, model.Kind == VideoProcessorKind.Qwen2VL ? model.WithBudget(sampling) : sampling);
         return await RunAsync(async token =>
         {
             using var video = await _resolver.ResolveAsync(source, token);

@@ -20,7 +20,7 @@ public static class TrainCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var cli = new CliArgs(args,
-            new HashSet<string> { "out", "seed", "recipe", "train-per-family", "validation-per-family", "warmup-steps", "grpo-steps", "rollouts", "ffmpeg" },
+            new HashSet<string> { "out", "seed", "recipe", "train-per-family", "validation-per-family", "warmup-steps", "grpo-steps", "rollouts", "threads", "ffmpeg" },
             new HashSet<string> { "no-progress" });
         var output = cli.Required("out");
         var defaults = new TrainingOptions();
@@ -38,6 +38,7 @@ public static class TrainCommand
             WarmupSteps = cli.OptionalInt("warmup-steps") ?? defaults.WarmupSteps,
             GrpoSteps = cli.OptionalInt("grpo-steps") ?? defaults.GrpoSteps,
             Rollouts = cli.OptionalInt("rollouts") ?? defaults.Rollouts,
+            TorchThreads = cli.OptionalInt("threads") ?? defaults.TorchThreads,
         };
         try
         {
@@ -78,7 +79,7 @@ public static class TrainCommand
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train: {result.Parameters:N0} parameters, vocabulary {result.VocabularySize}, {clock.Elapsed.TotalMinutes:0.0} min; " +
-            $"validation (auto, τ {options.Threshold}): {string.Join(", ", result.ValidationAccuracy.Select(p => $"{p.Key} {100 * p.Value:0}%"))}, think ratio {100 * result.ValidationThinkRatio:0}%"));
+            $"validation reward {result.InitialReward:0.00} -> {result.FinalReward:0.00}; auto accuracy (τ {options.Threshold}): {string.Join(", ", result.ValidationAccuracy.Select(p => $"{p.Key} {100 * p.Value:0}%"))}, think ratio {100 * result.ValidationThinkRatio:0}%"));
         Console.WriteLine(result.ModelDirectory);
         return 0;
     }

@@ -383,7 +383,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
             }
 
             var useDefault = _options.ModelDirectory is not { Length: > 0 };
-            var directory = useDefault ? DefaultModel.EnsureAsync().GetAwaiter().GetResult() : _options.ModelDirectory!;
+            var directory = useDefault ? DefaultModel.Directory : _options.ModelDirectory!;
             var modelId = _options.ModelId is { Length: > 0 } id ? id
                 : useDefault ? DefaultModel.ModelId
                 : Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));

@@ -14,8 +14,10 @@ namespace VideoAutoR1.Training;
 public sealed record TrainingStatus(string Phase, int Step, int Steps, string Metric, double? Value, double? ValidationAccuracy);
 
 /// <summary>What a finished run measured.</summary>
+/// <param name="InitialReward">Mean dual-answer reward of the greedy completions of the validation clips before training.</param>
+/// <param name="FinalReward">The same after training.</param>
 public sealed record TrainingResult(string ModelDirectory, int VocabularySize, long Parameters, double Seconds,
-    IReadOnlyDictionary<string, double> ValidationAccuracy, double ValidationThinkRatio);
+    IReadOnlyDictionary<string, double> ValidationAccuracy, double ValidationThinkRatio, double InitialReward, double FinalReward);
 
 /// <summary>
 /// Trains a VideoAuto-R1 miniature on the synthetic world: a supervised warm-up on the answer → think → answer
@@ -30,6 +32,7 @@ public sealed class Trainer(TrainingOptions options, string tokenizerSource, Wor
     public async Task<TrainingResult> RunAsync(string outputDirectory, IProgress<TrainingStatus>? progress, CancellationToken ct)
     {
         options.Validate();
+        set_num_threads(options.TorchThreads);
         var clock = Stopwatch.StartNew();
         var modelDirectory = Path.Combine(outputDirectory, ModelFolder);
         Directory.CreateDirectory(modelDirectory);
@@ -55,13 +58,15 @@ public sealed class Trainer(TrainingOptions options, string tokenizerSource, Wor
         using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(config, options.Seed, new ModelLoadOptions());
         var parameters = ((nn.Module)model).parameters().Sum(p => p.numel());
         var run = new TrainingRun(model, tokenizer, options, trainExamples, validationExamples, progress);
+        var initial = run.Validate(0);
         run.Warmup(ct);
         run.Grpo(ct);
         var final = run.Validate(options.WarmupSteps + options.GrpoSteps);
 
         model.Save(modelDirectory);
         run.Curves.Save(outputDirectory);
-        var result = new TrainingResult(modelDirectory, vocabulary, parameters, clock.Elapsed.TotalSeconds, final.PerFamily, final.Point.ThinkRatio);
+        var result = new TrainingResult(modelDirectory, vocabulary, parameters, clock.Elapsed.TotalSeconds, final.PerFamily, final.Point.ThinkRatio,
+            initial.Point.Reward!.Value, final.Point.Reward!.Value);
         await File.WriteAllTextAsync(Path.Combine(outputDirectory, "training.json"),
             JsonSerializer.Serialize(new { options, result, train = train.Count, validation = validation.Count }, new JsonSerializerOptions { WriteIndented = true }), ct);
         return result;
@@ -195,6 +200,7 @@ internal sealed class TrainingRun(
     public (CurvePoint Point, IReadOnlyDictionary<string, double> PerFamily) Validate(int step)
     {
         var outcomes = new Outcome[validation.Count];
+        var rewards = new double[validation.Count];
         var batch = Math.Max(1, Math.Min(32, validation.Count));
         var maxPrompt = validation.Max(e => e.PromptIds.Length);
         using (var sampler = new RolloutSampler(model, tokenizer, batch, maxPrompt, options.MaxNewTokens))
@@ -208,11 +214,12 @@ internal sealed class TrainingRun(
                 for (var i = 0; i < rollouts.Count; i++)
                 {
                     outcomes[start + i] = sampler.Score(rollouts[i], examples[i], _grader, options.Threshold);
+                    rewards[start + i] = _reward.Compute(rollouts[i].Text, examples[i].Truth).Total;
                 }
             }
         }
 
-        var point = Point("validation", step, null, outcomes);
+        var point = Point("validation", step, rewards.Average(), outcomes);
         Curves.Add(point);
         _lastValidation = point.FinalAccuracy;
         var perFamily = validation.Select((e, i) => (Family: e.Scene.Family.ToString().ToLowerInvariant(), outcomes[i].FinalCorrect))

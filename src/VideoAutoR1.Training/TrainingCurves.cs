@@ -34,7 +34,8 @@ public sealed class TrainingCurves
         var multiplot = new Multiplot();
         multiplot.AddPlots(4);
         Panel(multiplot.GetPlot(0), "warm-up loss (cross-entropy per completion token)", "loss", ("warmup", p => p.Loss));
-        Panel(multiplot.GetPlot(1), "GRPO mean reward (rollouts, T = 1)", "reward", ("grpo", p => p.Reward));
+        Panel(multiplot.GetPlot(1), "mean dual-answer reward", "reward",
+            ("grpo", p => p.Reward, "GRPO rollouts (T = 1)"), ("validation", p => p.Reward, "validation (greedy)"));
         Panel(multiplot.GetPlot(2), "validation accuracy (greedy)", "accuracy",
             ("validation", p => p.A1Accuracy, "a1"), ("validation", p => p.A2Accuracy, "a2"), ("validation", p => p.FinalAccuracy, "auto final"));
         Panel(multiplot.GetPlot(3), "validation think ratio and response length", "ratio / tokens ÷ 100",

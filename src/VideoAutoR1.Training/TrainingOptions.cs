@@ -56,6 +56,13 @@ public sealed record TrainingOptions
     [Range(1, 1_000_000)]
     public int EvaluateEvery { get; init; } = 100;
 
+    /// <summary>
+    /// Torch intra-op threads. One by default: the model's matrices are small, and on a shared machine two threads
+    /// wait on each other at every parallel region whenever another process holds a core.
+    /// </summary>
+    [Range(1, 256)]
+    public int TorchThreads { get; init; } = 1;
+
     public MiniModelRecipe Recipe { get; init; } = new();
 
     public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);

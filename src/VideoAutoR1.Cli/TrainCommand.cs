@@ -133,7 +133,7 @@ public static class TrainCommand
             if (value.Phase == "validation" || _clock.Elapsed - _last >= TimeSpan.FromSeconds(15))
             {
                 _last = _clock.Elapsed;
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train [{_clock.Elapsed:hh\\:mm\\:ss}]: {Describe(value)}"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train [{_clock.Elapsed:hh\\:mm\\:ss}]: {Describe(value)}{(value.Detail is { } d ? " | " + d : "")}"));
             }
         }
     }

@@ -11,10 +11,12 @@ internal static class PolicyForward
 {
     /// <summary>
     /// Rows of (example, completion ids); <paramref name="videoFeatures"/> are each row's video features in row order.
-    /// Returns token log-probs [B, L-1] (position i scores token i+1) and the mask [B, L-1] of completion tokens.
+    /// Returns token log-probs [B, L-1] (position i scores token i+1) and the mask [B, L-1] of completion tokens,
+    /// holding each token's weight where <paramref name="weights"/> are given (one per completion token), else 1.
     /// </summary>
     public static (Tensor LogProbs, Tensor Mask) CompletionLogProbs(
-        Qwen2_5_VLForConditionalGeneration model, IReadOnlyList<(TrainingExample Example, long[] Completion)> rows, Tensor videoFeatures, long padId)
+        Qwen2_5_VLForConditionalGeneration model, IReadOnlyList<(TrainingExample Example, long[] Completion)> rows, Tensor videoFeatures, long padId,
+        IReadOnlyList<float[]>? weights = null)
     {
         var lengths = rows.Select(r => r.Example.PromptIds.Length + r.Completion.Length).ToArray();
         var width = lengths.Max();
@@ -38,7 +40,15 @@ internal static class PolicyForward
             }
 
             Array.Fill(attention, 1, b * width, sequence.Length);
-            Array.Fill(mask, 1f, (b * (width - 1)) + example.PromptIds.Length - 1, completion.Length);
+            var first = (b * (width - 1)) + example.PromptIds.Length - 1;
+            if (weights is null)
+            {
+                Array.Fill(mask, 1f, first, completion.Length);
+            }
+            else
+            {
+                Array.Copy(weights[b], 0, mask, first, completion.Length);
+            }
         }
 
         using var scope = NewDisposeScope();

@@ -11,7 +11,8 @@ using static TorchSharp.torch;
 namespace VideoAutoR1.Training;
 
 /// <summary>Where training stands, for a progress display.</summary>
-public sealed record TrainingStatus(string Phase, int Step, int Steps, string Metric, double? Value, double? ValidationAccuracy);
+/// <param name="Detail">Validation passes: the auto-mode accuracy of each family.</param>
+public sealed record TrainingStatus(string Phase, int Step, int Steps, string Metric, double? Value, double? ValidationAccuracy, string? Detail = null);
 
 /// <summary>What a finished run measured.</summary>
 /// <param name="InitialReward">Mean dual-answer reward of the greedy completions of the validation clips before training.</param>
@@ -88,6 +89,7 @@ internal sealed class TrainingRun(
     private readonly DualAnswerReward _reward = new();
     private readonly int _merge = model.SpatialMergeSize;
     private double? _lastValidation;
+    private (CurvePoint Point, IReadOnlyDictionary<string, double> PerFamily)? _lastPass;
 
     public TrainingCurves Curves { get; } = new();
 
@@ -119,7 +121,8 @@ internal sealed class TrainingRun(
             {
                 optimizer.zero_grad();
                 var features = PolicyForward.VideoFeatures(model, batch, trainable: true);
-                var (logProbs, mask) = PolicyForward.CompletionLogProbs(model, batch.Select(e => (e, e.CompletionIds)).ToArray(), features, tokenizer.Special.EndOfText);
+                var (logProbs, mask) = PolicyForward.CompletionLogProbs(model, batch.Select(e => (e, e.CompletionIds)).ToArray(), features,
+                    tokenizer.Special.EndOfText, batch.Select(e => e.CompletionWeights).ToArray());
                 var total = -(logProbs * mask).sum() / mask.sum();
                 total.backward();
                 nn.utils.clip_grad_norm_(parameters, 1.0);
@@ -199,6 +202,11 @@ internal sealed class TrainingRun(
     /// <summary>Greedy completions of the validation clips, scored as auto mode at τ serves them.</summary>
     public (CurvePoint Point, IReadOnlyDictionary<string, double> PerFamily) Validate(int step)
     {
+        if (_lastPass is { } last && last.Point.Step == step)
+        {
+            return last;
+        }
+
         var outcomes = new Outcome[validation.Count];
         var rewards = new double[validation.Count];
         var batch = Math.Max(1, Math.Min(32, validation.Count));
@@ -224,9 +232,11 @@ internal sealed class TrainingRun(
         _lastValidation = point.FinalAccuracy;
         var perFamily = validation.Select((e, i) => (Family: e.Scene.Family.ToString().ToLowerInvariant(), outcomes[i].FinalCorrect))
             .GroupBy(p => p.Family).ToDictionary(g => g.Key, g => g.Average(p => p.FinalCorrect ? 1.0 : 0.0));
-        progress?.Report(new TrainingStatus("validation", step, step, "accuracy", point.FinalAccuracy,
-            point.FinalAccuracy));
-        return (point, perFamily);
+        progress?.Report(new TrainingStatus("validation", step, step, "accuracy", point.FinalAccuracy, point.FinalAccuracy,
+            string.Join(", ", perFamily.Select(p => FormattableString.Invariant($"{p.Key} {100 * p.Value:0}%")))
+            + FormattableString.Invariant($"; think ratio {100 * point.ThinkRatio:0}%, reward {point.Reward:0.00}")));
+        _lastPass = (point, perFamily);
+        return _lastPass.Value;
     }
 
     private static CurvePoint Point(string phase, int step, double? reward, IReadOnlyList<Outcome> outcomes) => new(

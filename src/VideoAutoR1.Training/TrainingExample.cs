@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
 using VideoAutoR1.Core.Grading;
+using VideoAutoR1.Core.Grammar;
 using VideoAutoR1.Core.Prompting;
 using VideoAutoR1.Core.Tokenization;
 using VideoAutoR1.Media;
@@ -11,7 +12,8 @@ namespace VideoAutoR1.Training;
 
 /// <summary>
 /// One scene made into model inputs exactly as the engine makes them: the clip through the media pipeline with the
-/// model's processor config, the prompt through the engine's prompt builder, and the warm-up completion.
+/// model's processor config, the prompt through the engine's prompt builder, and the warm-up completion with a
+/// loss weight per token (<see cref="TrainingData.AnswerWeight"/> inside the boxes, 1 elsewhere).
 /// </summary>
 public sealed record TrainingExample(
     WorldScene Scene,
@@ -19,7 +21,8 @@ public sealed record TrainingExample(
     PreprocessedVideo Video,
     GridThw Grid,
     long[] PromptIds,
-    long[] CompletionIds)
+    long[] CompletionIds,
+    float[] CompletionWeights)
 {
     public QuestionSpec Question => Scene.Spec;
 
@@ -29,6 +32,12 @@ public sealed record TrainingExample(
 /// <summary>Renders scenes and turns them into <see cref="TrainingExample"/>s.</summary>
 public sealed class TrainingData(QwenTokenizer tokenizer, VisionPreprocessing preprocessing, WorldRenderer renderer)
 {
+    /// <summary>
+    /// Loss weight of the tokens inside <c>\boxed{…}</c>. The rest of a completion is mostly template the model copies
+    /// after a few steps; the answers are the few tokens that depend on the video, so the warm-up weighs them more.
+    /// </summary>
+    public const float AnswerWeight = 4f;
+
     private readonly PromptBuilder _prompts = new(new PromptOptions());
 
     public async Task<IReadOnlyList<TrainingExample>> PrepareAsync(
@@ -53,9 +62,38 @@ public sealed class TrainingData(QwenTokenizer tokenizer, VisionPreprocessing pr
     {
         var question = scene.Spec;
         var prompt = Array.ConvertAll(_prompts.Encode(question, video.TokenCount(preprocessing.MergeSize), tokenizer), id => (long)id);
-        var completion = tokenizer.Encode(scene.Completion).Select(id => (long)id).Append(tokenizer.Special.ImEnd).ToArray();
+        var ids = tokenizer.Encode(scene.Completion);
+        var completion = ids.Select(id => (long)id).Append(tokenizer.Special.ImEnd).ToArray();
         return new TrainingExample(scene, GroundTruth.Parse(question, scene.Answer), video,
-            new GridThw(video.GridT, video.GridH, video.GridW), prompt, completion);
+            new GridThw(video.GridT, video.GridH, video.GridW), prompt, completion, Weights(scene.Completion, ids).Append(1f).ToArray());
+    }
+
+    /// <summary><see cref="AnswerWeight"/> for each token that overlaps the content of a box, else 1.</summary>
+    private float[] Weights(string completion, int[] ids)
+    {
+        var inBox = new bool[completion.Length];
+        for (var open = completion.IndexOf(AnswerTemplate.BoxOpen, StringComparison.Ordinal); open >= 0;
+             open = completion.IndexOf(AnswerTemplate.BoxOpen, open + 1, StringComparison.Ordinal))
+        {
+            var start = open + AnswerTemplate.BoxOpen.Length;
+            var end = completion.IndexOf('}', start);
+            for (var i = start; i < end; i++)
+            {
+                inBox[i] = true;
+            }
+        }
+
+        var weights = new float[ids.Length];
+        var position = 0;
+        for (var t = 0; t < ids.Length; t++)
+        {
+            // World completions are ASCII, so each token decodes to exactly its own characters.
+            var length = tokenizer.Decode([ids[t]]).Length;
+            weights[t] = Enumerable.Range(position, length).Any(i => i < inBox.Length && inBox[i]) ? AnswerWeight : 1f;
+            position += length;
+        }
+
+        return weights;
     }
 
     /// <summary>Every text the model reads or writes for these scenes (the corpus of the compact tokenizer).</summary>

@@ -1,3 +1,4 @@
+using VideoAutoR1.Engine.Tests;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,7 +35,7 @@ public static class EngineBench
             var config = MidSizeConfig();
             using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(config, seed: 42, new ModelLoadOptions()))
             {
-                DefaultModel.SaveWithTokenizer(model, modelDir);
+                SmallModel.SaveWithTokenizer(model, modelDir);
             }
 
             var video = SyntheticVideo(config);
@@ -65,7 +66,7 @@ public static class EngineBench
 
     private static Qwen2_5_VLConfig MidSizeConfig()
     {
-        var config = DefaultModel.CreateConfig();
+        var config = SmallModel.Config;
         return config with
         {
             Text = config.Text with

@@ -1,3 +1,4 @@
+using VideoAutoR1.Engine.Tests;
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
@@ -53,7 +54,7 @@ public static class ModelBench
     /// </summary>
     public static Qwen2_5_VLConfig MidSizeConfig()
     {
-        var small = DefaultModel.CreateConfig();
+        var small = SmallModel.Config;
         return small with
         {
             Text = small.Text with

@@ -11,6 +11,8 @@ var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Ru
     ["calibrate"] = (CalibrateCommand.Help, CalibrateCommand.RunAsync),
     ["video"] = ("preprocess (or --probe) a local video file as the model would see it", VideoCommand.RunAsync),
     ["device-check"] = (DeviceCheckCommand.Help, DeviceCheckCommand.RunAsync),
+    ["world"] = (WorldCommand.Help, WorldCommand.RunAsync),
+    ["train"] = (TrainCommand.Help, TrainCommand.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -18,13 +18,20 @@ public sealed class RequestResolver
 
     private readonly EngineOptions _engine;
     private readonly MediaOptions _media;
+    private readonly VisionPreprocessing _model;
 
-    public RequestResolver(EngineOptions engine, MediaOptions media)
+    /// <param name="model">
+    /// How the served model preprocesses video: a Qwen2.5-VL model's own video budget (fps, frames, pixels of its
+    /// video processor config) fills what a request leaves open, under the server's caps, as HF applies a
+    /// checkpoint's processor config.
+    /// </param>
+    public RequestResolver(EngineOptions engine, MediaOptions media, VisionPreprocessing? model = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(media);
         _engine = engine;
         _media = media;
+        _model = model ?? VisionPreprocessing.Qwen2_5_VL;
     }
 
     public RequestResolver(IOptions<EngineOptions> engine, IOptions<MediaOptions> media)
@@ -86,7 +93,7 @@ public sealed class RequestResolver
         {
             timeout = limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
         }
-        var sampling = VideoSampling.Resolve(_media, query.Sampling);
+        var sampling = VideoSampling.Resolve(_media, _model.Kind == VideoProcessorKind.Qwen2VL ? _model.WithBudget(query.Sampling) : query.Sampling);
         return new AnswerRequest(
             requestId, video, question, query.Mode ?? AnswerMode.Auto, threshold, (int)maxNewTokens, temperature, topP, query.Seed, sampling, timeout);
     }

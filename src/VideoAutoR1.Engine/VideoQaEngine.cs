@@ -37,7 +37,30 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         _logger = logger;
         _state = new EngineState(_options);
         _finisher = new RequestFinisher(metrics, logger);
-        Resolver = new RequestResolver(_options, media.Options);
+        Resolver = new RequestResolver(_options, media.Options, ServedPreprocessing(ModelDirectory(_options)));
+    }
+
+    /// <summary>The directory the engine serves: Engine:ModelDirectory, else the shipped default model.</summary>
+    private static string ModelDirectory(EngineOptions options) =>
+        options.ModelDirectory is { Length: > 0 } directory ? directory : DefaultModel.Directory;
+
+    /// <summary>
+    /// The served directory's video processor settings, read before the weights load so requests can be resolved
+    /// with them; a directory that cannot be read here fails on the engine thread, which reports why.
+    /// </summary>
+    private static VisionPreprocessing? ServedPreprocessing(string directory)
+    {
+        try
+        {
+            var family = Model.VideoLanguageModels.Detect(directory) == Model.VideoLanguageModels.Family.Qwen3VL
+                ? VideoProcessorKind.Qwen3VL
+                : VideoProcessorKind.Qwen2VL;
+            return VisionPreprocessing.Load(directory, family);
+        }
+        catch (VideoQaException)
+        {
+            return null;
+        }
     }
 
     public EngineStatus Status => new(
@@ -315,7 +338,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
             }
 
             var useDefault = _options.ModelDirectory is not { Length: > 0 };
-            var directory = useDefault ? DefaultModel.EnsureAsync().GetAwaiter().GetResult() : _options.ModelDirectory!;
+            var directory = ModelDirectory(_options);
             var modelId = _options.ModelId is { Length: > 0 } id ? id
                 : useDefault ? DefaultModel.ModelId
                 : Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));

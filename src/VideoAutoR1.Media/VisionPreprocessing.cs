@@ -45,6 +45,14 @@ public sealed record VisionPreprocessing
     public int MinFrames { get; init; } = 4;
     public int MaxFrames { get; init; } = 768;
 
+    /// <summary>
+    /// Qwen2.5-VL: the video budget of the model's video processor config; empty where it gives none, so the
+    /// server's defaults apply. Only <c>video_preprocessor_config.json</c> is read for it: the <c>min_pixels</c> /
+    /// <c>max_pixels</c> of an image processor's <c>preprocessor_config.json</c> are an image budget, which
+    /// qwen-vl-utils does not apply to video.
+    /// </summary>
+    public VideoSamplingRequest Budget { get; init; } = new();
+
     /// <summary>Side of the pixel square one LLM token covers (patch · merge: 28 or 32).</summary>
     public int Factor => PatchSize * MergeSize;
 
@@ -89,8 +97,22 @@ public sealed record VisionPreprocessing
                 MinFrames = Int(root, "min_frames") ?? defaults.MinFrames,
                 MaxFrames = Int(root, "max_frames") ?? defaults.MaxFrames,
             };
+            if (Path.GetFileName(path) == VideoFileName)
+            {
+                result = result with
+                {
+                    Budget = new VideoSamplingRequest(
+                        Fps: root.TryGetProperty("fps", out var fps) && fps.ValueKind == JsonValueKind.Number ? fps.GetDouble() : null,
+                        MinFrames: Int(root, "min_frames"),
+                        MaxFrames: Int(root, "max_frames"),
+                        MinPixels: Int(root, "min_pixels"),
+                        MaxPixels: Int(root, "max_pixels")),
+                };
+            }
+
             if (result.PatchSize < 1 || result.TemporalPatchSize != 2 || result.MergeSize < 1 || result.Std.Any(v => !(v > 0))
-                || result.ShortestEdge < 1 || result.LongestEdge < result.ShortestEdge || result.MinFrames < 1 || result.MaxFrames < result.MinFrames)
+                || result.ShortestEdge < 1 || result.LongestEdge < result.ShortestEdge || result.MinFrames < 1 || result.MaxFrames < result.MinFrames
+                || result.Budget.Fps <= 0 || result.Budget.MinPixels < 1 || result.Budget.MaxPixels < (result.Budget.MinPixels ?? 1))
             {
                 throw Invalid(path, "has out-of-range values (temporal_patch_size must be 2, sizes and frame limits positive and ordered)");
             }
@@ -101,6 +123,23 @@ public sealed record VisionPreprocessing
         {
             throw Invalid(path, $"is not a valid processor config ({error.Message})");
         }
+    }
+
+    /// <summary>
+    /// The request's sampling with this model's budget filling what the request leaves open; the server's caps
+    /// (<see cref="MediaOptions"/>) still bound the result.
+    /// </summary>
+    public VideoSamplingRequest WithBudget(VideoSamplingRequest? request)
+    {
+        request ??= new VideoSamplingRequest();
+        return request with
+        {
+            Fps = request.Fps ?? Budget.Fps,
+            MinPixels = request.MinPixels ?? Budget.MinPixels,
+            MaxPixels = request.MaxPixels ?? Budget.MaxPixels,
+            MinFrames = request.MinFrames ?? Budget.MinFrames,
+            MaxFrames = request.MaxFrames ?? Budget.MaxFrames,
+        };
     }
 
     private static VideoQaException Invalid(string path, string problem) =>

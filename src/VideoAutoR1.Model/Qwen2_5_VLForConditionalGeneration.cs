@@ -100,7 +100,22 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
     Tensor IParityProbe.GetVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids, Action<string, Tensor> observe) =>
         GetVideoFeatures(pixelValuesVideos, grids, observe);
 
+    /// <summary>The vision tower as <see cref="GetVideoFeatures(Tensor, IReadOnlyList{GridThw})"/>, but with autograd, for training.</summary>
+    public Tensor GetTrainableVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids)
+    {
+        CheckPixels(pixelValuesVideos, grids);
+        return visual.Forward(pixelValuesVideos.to(_device), grids, null);
+    }
+
     private Tensor GetVideoFeatures(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids, Action<string, Tensor>? observe)
+    {
+        CheckPixels(pixelValuesVideos, grids);
+        using var noGrad = no_grad();
+        using var onDevice = pixelValuesVideos.to(_device);
+        return visual.Forward(onDevice, grids, observe);
+    }
+
+    private void CheckPixels(Tensor pixelValuesVideos, IReadOnlyList<GridThw> grids)
     {
         var patchDim = Config.Vision.PatchDim;
         var expectedRows = grids.Sum(g => g.Patches);
@@ -110,10 +125,6 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
                 $"pixel_values_videos has shape [{string.Join(", ", pixelValuesVideos.shape)}] but the grids " +
                 $"{string.Join(" ", grids.Select(g => $"({g.T}, {g.H}, {g.W})"))} need [{expectedRows}, {patchDim}]");
         }
-
-        using var noGrad = no_grad();
-        using var onDevice = pixelValuesVideos.to(_device);
-        return visual.Forward(onDevice, grids, observe);
     }
 
     public RopeIndex GetRopeIndex(long[] inputIds, IReadOnlyList<GridThw> videoGrids, IReadOnlyList<double> secondPerGridTs) =>

@@ -1,3 +1,4 @@
+using VideoAutoR1.Engine.Tests;
 using System.Text.Json;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Model;
@@ -12,9 +13,9 @@ public sealed class AskFixture : IDisposable
     public AskFixture()
     {
         ModelDirectory = _temp["tiny-model"];
-        using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 3, new ModelLoadOptions()))
+        using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(SmallModel.Config, seed: 3, new ModelLoadOptions()))
         {
-            DefaultModel.SaveWithTokenizer(model, ModelDirectory);
+            SmallModel.SaveWithTokenizer(model, ModelDirectory);
         }
 
         VideoPath = _temp["clip.mp4"];

@@ -1,3 +1,4 @@
+using VideoAutoR1.Engine.Tests;
 using System.Text.Json;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Model;
@@ -10,9 +11,9 @@ public sealed class EvalFixture : IDisposable
     public EvalFixture()
     {
         ModelDirectory = Temp["tiny-model"];
-        using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 3, new ModelLoadOptions()))
+        using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(SmallModel.Config, seed: 3, new ModelLoadOptions()))
         {
-            DefaultModel.SaveWithTokenizer(model, ModelDirectory);
+            SmallModel.SaveWithTokenizer(model, ModelDirectory);
         }
 
         Cli.MakeTestVideo(Temp["clip.mp4"]);

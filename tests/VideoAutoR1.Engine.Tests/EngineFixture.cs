@@ -60,19 +60,19 @@ public sealed class EngineFixture : IDisposable
                 new TemplateExample(Unsure, SmallVideo, "\\boxed{D}<think>Unsure.</think>\\boxed{D}"),
             };
             FinalTrainingLoss = TemplateTrainer.Train(model, Tokenizer, examples, steps: 80, learningRate: 1e-2);
-            DefaultModel.SaveWithTokenizer(model, TrainedModelDirectory);
+            SmallModel.SaveWithTokenizer(model, TrainedModelDirectory);
         }
 
         TrainingSeconds = clock.Elapsed.TotalSeconds;
         RandomModelDirectory = Path.Combine(_root, "random");
         using (var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(Config, seed: 5, new ModelLoadOptions()))
         {
-            DefaultModel.SaveWithTokenizer(model, RandomModelDirectory);
+            SmallModel.SaveWithTokenizer(model, RandomModelDirectory);
         }
     }
 
     /// <summary>Tiny decoder, the real vocabulary and Qwen2.5-VL's patch geometry (the default model's config).</summary>
-    public static Qwen2_5_VLConfig Config => DefaultModel.CreateConfig();
+    public static Qwen2_5_VLConfig Config => SmallModel.Config;
 
     public string TokenizerDirectory { get; }
 

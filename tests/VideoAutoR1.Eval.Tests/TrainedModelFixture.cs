@@ -35,7 +35,7 @@ public sealed class TrainedModelFixture : IDisposable
 
         ModelDirectory = _dir["model"];
         var tokenizer = Core.Tokenization.QwenTokenizer.Load(DefaultModel.TokenizerSourceDirectory);
-        using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 11, new ModelLoadOptions());
+        using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(SmallModel.Config, seed: 11, new ModelLoadOptions());
         TemplateTrainer.Train(
             model,
             tokenizer,
@@ -47,7 +47,7 @@ public sealed class TrainedModelFixture : IDisposable
             ],
             steps: 80,
             learningRate: 1e-2);
-        DefaultModel.SaveWithTokenizer(model, ModelDirectory);
+        SmallModel.SaveWithTokenizer(model, ModelDirectory);
     }
 
     public string ModelDirectory { get; }

@@ -157,7 +157,7 @@ public sealed partial class PrometheusTests(PrometheusTests.TrainedServer server
 
         public TrainedServer()
         {
-            using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(DefaultModel.CreateConfig(), seed: 3, new ModelLoadOptions());
+            using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(SmallModel.Config, seed: 3, new ModelLoadOptions());
             TemplateModelDirectory.TrainAndSave(model, TemplateModelDirectory.SampleVideo(VisionPreprocessing.Qwen2_5_VL), _modelDirectory);
         }
 

@@ -106,7 +106,7 @@ public sealed class Qwen3VLServingTests(Qwen3VLServingTests.Qwen3VLServer server
         /// <summary>Small dimensions; the real vocabulary, special ids and Qwen3-VL geometry (patch 16, DeepStack).</summary>
         private static Qwen3VLConfig Config() => new()
         {
-            Text = DefaultModel.CreateConfig().Text with { RopeTheta = 5_000_000, MropeSection = [4, 2, 2] },
+            Text = SmallModel.Config.Text with { RopeTheta = 5_000_000, MropeSection = [4, 2, 2] },
             Vision = new Qwen3VLVisionConfig
             {
                 Depth = 2,

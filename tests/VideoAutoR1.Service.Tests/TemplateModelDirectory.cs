@@ -38,6 +38,6 @@ internal static class TemplateModelDirectory
             ],
             steps: 80,
             learningRate: 1e-2);
-        DefaultModel.SaveWithTokenizer(model, directory);
+        SmallModel.SaveWithTokenizer(model, directory);
     }
 }

@@ -9,11 +9,14 @@ using Microsoft.Extensions.Configuration;
 namespace VideoAutoR1.Service.Tests;
 
 /// <summary>
-/// The real service (real engine on the default untrained tiny model, real ffmpeg media pipeline) on a real Kestrel
+/// The real service (real engine on <see cref="RandomModelDirectory"/>, real ffmpeg media pipeline) on a real Kestrel
 /// bound to loopback: one HTTP/1.1 port (REST, SSE, OpenAI) and one HTTP/2 cleartext port (gRPC).
 /// </summary>
 public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    /// <summary>The id the test servers report for <see cref="RandomModelDirectory"/>.</summary>
+    public const string RandomModelId = "videoautor1-test-random";
+
     /// <summary>Frames kept per video: small, so every test's video costs little vision work.</summary>
     public const int MediaMaxFrames = 8;
 
@@ -45,6 +48,8 @@ public class VideoQaServer : WebApplicationFactory<Program>, IAsyncLifetime
         ["Media:ServerPathRoot"] = Path.Combine(RepoPaths.Root, "samples"),
         ["Media:MaxFrames"] = MediaMaxFrames.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Engine:TorchThreads"] = "1",
+        ["Engine:ModelDirectory"] = RandomModelDirectory.Location,
+        ["Engine:ModelId"] = RandomModelId,
         ["Service:SseKeepAliveSeconds"] = "0.1",
         ["Logging:LogLevel:Default"] = "Warning",
     };

@@ -13,7 +13,7 @@ namespace VideoAutoR1.Service.OpenApi;
 public sealed class ExamplesSchemaFilter(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : ISchemaFilter
 {
     private static readonly AnswerResult ExampleResult = new(
-        "vqa-3f2b9c0e8d7a4c1b9e6f5a4b3c2d1e0f", "videoautor1-default-untrained", "B", Math.Log(0.991), false, null, null, "B", false,
+        "vqa-3f2b9c0e8d7a4c1b9e6f5a4b3c2d1e0f", "videoauto-r1-mini", "B", Math.Log(0.991), false, null, null, "B", false,
         "\\boxed{B}", FinishReason.EarlyExit, new TokenCounts(412, 288, 4), new AnswerTimings(0.002, 0.41, 0.12, 0.35, 0.93, 0.95));
 
     private static readonly Dictionary<Type, object> Examples = new()
@@ -23,7 +23,7 @@ public sealed class ExamplesSchemaFilter(IOptions<Microsoft.AspNetCore.Http.Json
             0.97, Video: new VideoReference(Url: "https://example.com/clip.mp4"), Sampling: new VideoSamplingRequest(Fps: 2, MaxFrames: 64)),
         [typeof(AskResponse)] = AskResponse.From(ExampleResult),
         [typeof(ChatCompletionRequest)] = new ChatCompletionRequest(
-            "videoautor1-default-untrained",
+            "videoauto-r1-mini",
             [new ChatMessage("user", JsonSerializer.SerializeToElement(new object[]
             {
                 new { type = "video_url", video_url = new { url = "https://example.com/clip.mp4" } },

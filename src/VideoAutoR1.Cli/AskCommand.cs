@@ -30,7 +30,7 @@ public static partial class AskCommand
         var kind = CliOptions.Choice<TaskKind?>("--kind", "task kind; default multiple-choice with options, else open", null,
             ("multiple-choice", TaskKind.MultipleChoice), ("open", TaskKind.Open), ("numeric", TaskKind.Numeric),
             ("grounding", TaskKind.TemporalGrounding), ("grounded-qa", TaskKind.GroundedQa));
-        var model = CliOptions.Text("--model", "checkpoint directory; default: the built-in default model");
+        var model = CliOptions.ModelDirectory();
         var mode = Modes.Option();
         var threshold = CliOptions.Number("--threshold", "early-exit τ (the request rules: README, Request rules)");
         var maxNewTokens = CliOptions.Integer("--max-new-tokens", "generated-token budget");

@@ -68,6 +68,15 @@ public static class CliOptions
         },
     };
 
+    /// <summary>--model of the commands that start the engine.</summary>
+    public static Option<string> ModelDirectory() => Text("--model", "checkpoint directory; default: the built-in default model");
+
+    /// <summary>--device of the commands that start the engine (Engine:Device).</summary>
+    public static Option<string> Device(string description = "torch device, e.g. cuda:0 or cpu (Engine:Device)") => Text("--device", description);
+
+    /// <summary>--dtype of the commands that start the engine (Engine:DType).</summary>
+    public static Option<string> DType(string description = "bfloat16, float16 or float32 (Engine:DType)") => Text("--dtype", description);
+
     /// <summary>The positional argument of a command taking one path (or none, when <paramref name="optional"/>).</summary>
     public static Argument<string?> Path(string name, string description, bool optional = false) => new(name)
     {

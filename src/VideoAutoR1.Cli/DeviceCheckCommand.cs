@@ -17,9 +17,9 @@ public static class DeviceCheckCommand
 {
     public static Command Create()
     {
-        var model = CliOptions.Text("--model", "checkpoint directory; default: the built-in default model");
-        var device = CliOptions.Text("--device", "torch device, e.g. cuda:0 or cpu; default cuda:0 when libtorch sees one");
-        var dtype = CliOptions.Text("--dtype", "bfloat16, float16 or float32; default bfloat16 on CUDA, float32 on the CPU");
+        var model = CliOptions.ModelDirectory();
+        var device = CliOptions.Device("torch device, e.g. cuda:0 or cpu; default cuda:0 when libtorch sees one");
+        var dtype = CliOptions.DType("bfloat16, float16 or float32; default bfloat16 on CUDA, float32 on the CPU");
         var tokens = CliOptions.Integer("--tokens", "tokens to decode per run (default 64)");
         var video = CliOptions.Text("--video", "the clip to answer; default the bundled sample");
         var command = new Command("device-check", "load the model on a device, answer the sample clip, print device, dtype and tokens/s")

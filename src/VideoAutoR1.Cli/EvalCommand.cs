@@ -19,7 +19,7 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var model = CliOptions.Text("--model", "checkpoint directory; default: the built-in default model");
+        var model = CliOptions.ModelDirectory();
         var data = CliOptions.Text("--data", "benchmark file (or folder, for --format mvbench)", required: true);
         var format = CliOptions.Text("--format", "jsonl (default), videomme, mvbench, charades-sta or nextgqa");
         var segments = CliOptions.Text("--segments", "NExT-GQA grounding JSON");
@@ -30,8 +30,8 @@ public static class EvalCommand
         var output = CliOptions.Text("--out", "results.jsonl to append to (resumable)", required: true);
         var summary = CliOptions.Text("--summary", "summary.json path; default next to --out");
         var batchSize = CliOptions.Text("--batch-size", "Engine:MaxBatchSize");
-        var dtype = CliOptions.Text("--dtype", "Engine:DType");
-        var device = CliOptions.Text("--device", "Engine:Device");
+        var dtype = CliOptions.DType();
+        var device = CliOptions.Device();
         var maxFrames = CliOptions.Text("--max-frames", "Media:MaxFrames");
         var limit = CliOptions.Integer("--limit", "run at most this many items");
         var set = CliOptions.Repeated("--set", "any setting, Section:Key=value (repeatable)");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -8,7 +9,7 @@ using VideoAutoR1.Media;
 namespace VideoAutoR1.Cli;
 
 /// <summary>
-/// <c>ask [--model DIR] --video FILE --question TEXT [--options "A. ..."]... [--kind K] [--mode auto|think|direct]
+/// <c>ask --video FILE --question TEXT [--options "A. ..."]... [--kind K] [--model DIR] [--mode auto|think|direct]
 /// [--threshold T] [--max-new-tokens N] [--temperature T] [--top-p P] [--seed S]</c>: answers one question with the
 /// same engine the service runs and prints the result as JSON. Without --model it uses the default model.
 /// </summary>
@@ -21,46 +22,64 @@ public static partial class AskCommand
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private static readonly HashSet<string> OptionNames =
-        ["model", "video", "question", "options", "kind", "mode", "threshold", "max-new-tokens", "temperature", "top-p", "seed"];
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args, OptionNames, new HashSet<string>());
-        if (cli.Positional.Count > 0)
-        {
-            throw new CliUsageException($"unexpected argument '{cli.Positional[0]}'");
-        }
+        var video = CliOptions.Text("--video", "the video file", required: true);
+        var question = CliOptions.Text("--question", "the question (for grounding: the segment's description)", required: true);
+        var options = CliOptions.Repeated("--options", "an option, repeated per option; a leading 'A.' or '(A)' is dropped");
+        var kind = CliOptions.Choice<TaskKind?>("--kind", "task kind; default multiple-choice with options, else open", null,
+            ("multiple-choice", TaskKind.MultipleChoice), ("open", TaskKind.Open), ("numeric", TaskKind.Numeric),
+            ("grounding", TaskKind.TemporalGrounding), ("grounded-qa", TaskKind.GroundedQa));
+        var model = CliOptions.ModelDirectory();
+        var mode = Modes.Option();
+        var threshold = CliOptions.Number("--threshold", "early-exit τ (the request rules: README, Request rules)");
+        var maxNewTokens = CliOptions.Integer("--max-new-tokens", "generated-token budget");
+        var temperature = CliOptions.Number("--temperature", "sampling temperature; 0 = greedy");
+        var topP = CliOptions.Number("--top-p", "nucleus sampling mass");
+        var seed = CliOptions.Integer("--seed", "sampling seed");
 
-        var videoPath = cli.Required("video");
+        var command = new Command("ask", "answer one question about a video with the engine; prints the result as JSON")
+        {
+            video, question, options, kind, model, mode, threshold, maxNewTokens, temperature, topP, seed,
+        };
+        command.SetAction((parse, _) => RunAsync(
+            parse.GetValue(video)!,
+            parse.GetValue(question)!,
+            parse.GetValue(options) ?? [],
+            parse.GetValue(kind),
+            parse.GetValue(model),
+            RequestResolver.Empty with
+            {
+                Mode = parse.GetValue(mode),
+                Threshold = parse.GetValue(threshold),
+                MaxNewTokens = parse.GetValue(maxNewTokens),
+                Temperature = parse.GetValue(temperature),
+                TopP = parse.GetValue(topP),
+                Seed = parse.GetValue(seed),
+            }));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string videoPath, string questionText, string[] optionTexts, TaskKind? kind, string? modelDirectory, QuestionQuery knobs)
+    {
         if (!File.Exists(videoPath))
         {
             throw new CliUsageException($"video file not found: {videoPath}");
         }
 
-        var options = cli.All("options").Select(StripLetter).ToArray();
-        var question = new QuestionSpec(cli.Required("question"), options, ParseKind(cli.Optional("kind"), options.Length));
-        var knobs = RequestResolver.Empty with
-        {
-            Mode = ParseMode(cli.Optional("mode")),
-            Threshold = cli.OptionalDouble("threshold"),
-            MaxNewTokens = cli.OptionalInt("max-new-tokens"),
-            Temperature = cli.OptionalDouble("temperature"),
-            TopP = cli.OptionalDouble("top-p"),
-            Seed = cli.OptionalInt("seed"),
-        };
-
-        var modelDirectory = cli.Optional("model");
         if (modelDirectory is not null && !Directory.Exists(modelDirectory))
         {
             throw new CliUsageException($"model directory not found: {modelDirectory}");
         }
 
+        var options = optionTexts.Select(StripLetter).ToArray();
+        var question = new QuestionSpec(questionText, options, kind ?? (options.Length > 0 ? TaskKind.MultipleChoice : TaskKind.Open));
         await using var host = await EngineHost.StartAsync(new Dictionary<string, string?>
         {
             ["Engine:ModelDirectory"] = modelDirectory,
             ["Engine:MaxBatchSize"] = "1",
         });
+
         // Resolved by the same rules as the service, so a value the service refuses is refused here with the same code.
         var request = host.Engine.Resolver.Resolve(
             Guid.NewGuid().ToString("N"), new VideoSource.Bytes(await File.ReadAllBytesAsync(videoPath), Path.GetFileName(videoPath)), question, knobs);
@@ -69,28 +88,16 @@ public static partial class AskCommand
         return 0;
     }
 
-    private static AnswerMode ParseMode(string? text) => text switch
-    {
-        null or "auto" => AnswerMode.Auto,
-        "think" => AnswerMode.Think,
-        "direct" => AnswerMode.Direct,
-        _ => throw new CliUsageException($"--mode must be auto, think or direct, got '{text}'"),
-    };
-
-    private static TaskKind ParseKind(string? text, int optionCount) => text switch
-    {
-        null => optionCount > 0 ? TaskKind.MultipleChoice : TaskKind.Open,
-        "multiple-choice" => TaskKind.MultipleChoice,
-        "open" => TaskKind.Open,
-        "numeric" => TaskKind.Numeric,
-        "grounding" => TaskKind.TemporalGrounding,
-        "grounded-qa" => TaskKind.GroundedQa,
-        _ => throw new CliUsageException($"--kind must be multiple-choice, open, numeric, grounding or grounded-qa, got '{text}'"),
-    };
-
     /// <summary>"A. red car" and "(A) red car" become "red car": the prompt builder adds the letters itself.</summary>
     private static string StripLetter(string option) => LetterPrefix().Replace(option, "", 1);
 
     [GeneratedRegex(@"^\s*(?:\([A-Z]\)|[A-Z][.)])\s+")]
     private static partial Regex LetterPrefix();
+}
+
+/// <summary>The --mode option of ask and eval.</summary>
+internal static class Modes
+{
+    public static Option<AnswerMode?> Option() => CliOptions.Choice<AnswerMode?>("--mode", "auto = early exit at τ", null,
+        ("auto", AnswerMode.Auto), ("think", AnswerMode.Think), ("direct", AnswerMode.Direct));
 }

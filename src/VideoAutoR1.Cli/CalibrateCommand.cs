@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
@@ -13,27 +14,37 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class CalibrateCommand
 {
-    public const string Help = "accuracy / think rate / tokens of auto mode over a τ grid from one think-mode eval run: RESULTS --out DIR";
-
-    public static Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args, new HashSet<string> { "out", "model", "target", "grid" }, new HashSet<string>());
-        if (cli.Positional.Count != 1)
+        var results = CliOptions.Path("results", "results.jsonl written by 'eval --mode think'", optional: true);
+        var outDirectory = CliOptions.Text("--out", "directory for calibration.csv and calibration.png", required: true);
+        var model = CliOptions.Text("--model", "the model the run must be from (directory or id)");
+        var target = CliOptions.Text("--target", "best | think-rate:R | within:E (default best)");
+        var grid = CliOptions.Text("--grid", "start:step:end or a comma list of τ in (0, 1]");
+        var command = new Command("calibrate", "accuracy / think rate / tokens of auto mode over a τ grid from one think-mode eval run")
+        {
+            results, outDirectory, model, target, grid,
+        };
+        command.SetAction(parse => Run(parse.GetValue(results), parse.GetValue(outDirectory)!, parse.GetValue(model), parse.GetValue(target), parse.GetValue(grid)));
+        return command;
+    }
+
+    private static int Run(string? resultsPath, string outDirectory, string? model, string? targetText, string? grid)
+    {
+        if (resultsPath is null)
         {
             throw new CliUsageException("expected one results.jsonl written by 'eval --mode think'");
         }
 
-        var resultsPath = cli.Positional[0];
         if (!File.Exists(resultsPath))
         {
             throw new CliUsageException($"results file not found: {resultsPath}");
         }
 
-        var outDirectory = cli.Required("out");
-        var target = CalibrationTarget.Parse(cli.Optional("target") ?? "best");
-        var taus = cli.Optional("grid") is { } grid ? TauGrid.Parse(grid) : TauGrid.Default;
+        var target = CalibrationTarget.Parse(targetText ?? "best");
+        var taus = grid is not null ? TauGrid.Parse(grid) : TauGrid.Default;
         var lines = ResultsFile.Read(resultsPath);
-        AutoModeSimulation.RequireOneThinkRun(lines, resultsPath, ExpectedModel(cli.Optional("model")));
+        AutoModeSimulation.RequireOneThinkRun(lines, resultsPath, ExpectedModel(model));
 
         var report = CalibrationReport.Of(lines, taus, target);
         report.Write(outDirectory);
@@ -44,7 +55,7 @@ public static class CalibrateCommand
             ? Describe(string.Create(CultureInfo.InvariantCulture, $"recommended τ = {chosen.Tau:0.####} ({target})"), chosen)
             : $"no τ on the grid meets the target ({target})");
         Console.WriteLine($"wrote {Path.Combine(outDirectory, CalibrationReport.CsvFileName)} and {Path.Combine(outDirectory, CalibrationReport.PngFileName)}");
-        return Task.FromResult(report.Chosen is null ? 1 : 0);
+        return report.Chosen is null ? 1 : 0;
     }
 
     /// <summary>The model id eval records for --model: the directory's name (or the default model's id).</summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
 using VideoAutoR1.Media;
@@ -14,20 +15,25 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class DeviceCheckCommand
 {
-    public const string Help = "load the model on a device, answer the sample clip, print device, dtype and tokens/s";
-
-    private static readonly HashSet<string> OptionNames = ["model", "device", "dtype", "tokens", "video"];
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args, OptionNames, new HashSet<string>());
-        if (cli.Positional.Count > 0)
+        var model = CliOptions.ModelDirectory();
+        var device = CliOptions.Device("torch device, e.g. cuda:0 or cpu; default cuda:0 when libtorch sees one");
+        var dtype = CliOptions.DType("bfloat16, float16 or float32; default bfloat16 on CUDA, float32 on the CPU");
+        var tokens = CliOptions.Integer("--tokens", "tokens to decode per run (default 64)");
+        var video = CliOptions.Text("--video", "the clip to answer; default the bundled sample");
+        var command = new Command("device-check", "load the model on a device, answer the sample clip, print device, dtype and tokens/s")
         {
-            throw new CliUsageException($"unexpected argument '{cli.Positional[0]}'");
-        }
+            model, device, dtype, tokens, video,
+        };
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(model), parse.GetValue(device), parse.GetValue(dtype), parse.GetValue(tokens), parse.GetValue(video)));
+        return command;
+    }
 
+    private static async Task<int> RunAsync(string? modelDirectory, string? deviceName, string? dtypeName, int? tokenCount, string? videoFile)
+    {
         var cudaDevices = cuda.is_available() ? cuda.device_count() : 0;
-        var device = cli.Optional("device") ?? (cudaDevices > 0 ? "cuda:0" : "cpu");
+        var device = deviceName ?? (cudaDevices > 0 ? "cuda:0" : "cpu");
         if (device.StartsWith("cuda", StringComparison.Ordinal) && cudaDevices == 0)
         {
             throw new VideoQaException(
@@ -35,9 +41,9 @@ public static class DeviceCheckCommand
                 $"--device {device}: libtorch sees no CUDA device (a CPU build of libtorch, no driver, or no GPU passed to the container)");
         }
 
-        var dtype = cli.Optional("dtype") ?? (device == "cpu" ? "float32" : "bfloat16");
-        var tokens = cli.OptionalInt("tokens") ?? 64;
-        var videoPath = cli.Optional("video") ?? Path.Combine(AppContext.BaseDirectory, "samples", "testsrc-4s.mp4");
+        var dtype = dtypeName ?? (device == "cpu" ? "float32" : "bfloat16");
+        var tokens = tokenCount ?? 64;
+        var videoPath = videoFile ?? Path.Combine(AppContext.BaseDirectory, "samples", "testsrc-4s.mp4");
         if (!File.Exists(videoPath))
         {
             throw new CliUsageException($"video file not found: {videoPath}");
@@ -45,7 +51,7 @@ public static class DeviceCheckCommand
 
         await using var host = await EngineHost.StartAsync(new Dictionary<string, string?>
         {
-            ["Engine:ModelDirectory"] = cli.Optional("model"),
+            ["Engine:ModelDirectory"] = modelDirectory,
             ["Engine:Device"] = device,
             ["Engine:DType"] = dtype,
             ["Engine:MaxBatchSize"] = "1",

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -16,38 +17,55 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class EvalCommand
 {
-    public const string Help = "run a benchmark through the engine: --data FILE --out results.jsonl [--mode think] (resumable)";
-
-    private static readonly HashSet<string> OptionNames =
-    [
-        "model", "data", "format", "segments", "video-root", "mode", "threshold", "max-new-tokens", "out", "summary",
-        "batch-size", "dtype", "device", "max-frames", "limit", "set",
-    ];
-
-    private static readonly HashSet<string> FlagNames = ["strict", "no-progress"];
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args, OptionNames, FlagNames);
-        if (cli.Positional.Count > 0)
+        var model = CliOptions.ModelDirectory();
+        var data = CliOptions.Text("--data", "benchmark file (or folder, for --format mvbench)", required: true);
+        var format = CliOptions.Text("--format", "jsonl (default), videomme, mvbench, charades-sta or nextgqa");
+        var segments = CliOptions.Text("--segments", "NExT-GQA grounding JSON");
+        var videoRoot = CliOptions.Text("--video-root", "folder the items' video paths are under; default the data file's folder");
+        var mode = Modes.Option();
+        var threshold = CliOptions.Number("--threshold", "τ for --mode auto");
+        var maxNewTokens = CliOptions.Integer("--max-new-tokens", "generated-token budget per item");
+        var output = CliOptions.Text("--out", "results.jsonl to append to (resumable)", required: true);
+        var summary = CliOptions.Text("--summary", "summary.json path; default next to --out");
+        var batchSize = CliOptions.Text("--batch-size", "Engine:MaxBatchSize");
+        var dtype = CliOptions.DType();
+        var device = CliOptions.Device();
+        var maxFrames = CliOptions.Text("--max-frames", "Media:MaxFrames");
+        var limit = CliOptions.Integer("--limit", "run at most this many items");
+        var set = CliOptions.Repeated("--set", "any setting, Section:Key=value (repeatable)");
+        var strict = CliOptions.Flag("--strict", "a bad input line is fatal");
+        var noProgress = CliOptions.Flag("--no-progress", "no progress bar or progress lines");
+        var command = new Command("eval", "run a benchmark through the engine: --data FILE --out results.jsonl [--mode think] (resumable)")
         {
-            throw new CliUsageException($"unexpected argument '{cli.Positional[0]}'");
-        }
+            model, data, format, segments, videoRoot, mode, threshold, maxNewTokens, output, summary, batchSize, dtype, device, maxFrames, limit, set,
+            strict, noProgress,
+        };
+        command.SetAction((parse, _) => RunAsync(new EvalArguments(
+            parse.GetValue(model), parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(segments), parse.GetValue(videoRoot),
+            parse.GetValue(mode) ?? AnswerMode.Auto, parse.GetValue(threshold), parse.GetValue(maxNewTokens), parse.GetValue(output)!,
+            parse.GetValue(summary), parse.GetValue(batchSize), parse.GetValue(dtype), parse.GetValue(device), parse.GetValue(maxFrames),
+            parse.GetValue(limit), parse.GetValue(set) ?? [], parse.GetValue(strict), parse.GetValue(noProgress))));
+        return command;
+    }
 
-        var dataPath = cli.Required("data");
+    private static async Task<int> RunAsync(EvalArguments cli)
+    {
+        var dataPath = cli.Data;
         if (!File.Exists(dataPath) && !Directory.Exists(dataPath))
         {
             throw new CliUsageException($"data file not found: {dataPath}");
         }
 
-        var mode = ParseMode(cli.Optional("mode"));
-        var outPath = cli.Required("out");
-        var summaryPath = cli.Optional("summary") ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "summary.json");
-        var strict = cli.Flag("strict");
-        var videoRoot = Path.GetFullPath(cli.Optional("video-root") ?? Path.GetDirectoryName(Path.GetFullPath(dataPath))!);
-        var format = EvalFormats.Parse(cli.Optional("format") ?? EvalFormats.Jsonl);
+        var mode = cli.Mode;
+        var outPath = cli.Out;
+        var summaryPath = cli.Summary ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "summary.json");
+        var strict = cli.Strict;
+        var videoRoot = Path.GetFullPath(cli.VideoRoot ?? Path.GetDirectoryName(Path.GetFullPath(dataPath))!);
+        var format = EvalFormats.Parse(cli.Format ?? EvalFormats.Jsonl);
 
-        var dataset = EvalDataset.From(EvalFormats.Read(format, dataPath, cli.Optional("segments")), videoRoot);
+        var dataset = EvalDataset.From(EvalFormats.Read(format, dataPath, cli.Segments), videoRoot);
         foreach (var problem in dataset.Problems)
         {
             Console.Error.WriteLine($"{dataPath}: {problem}");
@@ -58,10 +76,10 @@ public static class EvalCommand
             throw new VideoQaException(ErrorKind.InvalidArgument, "input_invalid", $"{dataset.Problems.Count} bad input line(s) and --strict");
         }
 
-        var options = new EvalRunOptions(mode, cli.OptionalDouble("threshold"), cli.OptionalInt("max-new-tokens"), strict);
+        var options = new EvalRunOptions(mode, cli.Threshold, cli.MaxNewTokens, strict);
         using var results = ResultsFile.OpenForAppend(outPath);
         var done = results.Existing.Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
-        var limit = cli.OptionalInt("limit") ?? int.MaxValue;
+        var limit = cli.Limit ?? int.MaxValue;
         var todo = dataset.Items.Take(limit).Where(i => !done.Contains(i.Id)).ToArray();
 
         using var interrupt = new CancellationTokenSource();
@@ -82,7 +100,7 @@ public static class EvalCommand
                 Console.Error.WriteLine($"eval: {results.Existing.Count} results already in {outPath}; {todo.Length} items to run");
             }
 
-            var run = await RunWithProgressAsync(engine, todo, options, results, !cli.Flag("no-progress"), interrupt.Token);
+            var run = await RunWithProgressAsync(engine, todo, options, results, !cli.NoProgress, interrupt.Token);
             foreach (var failure in run.Failed)
             {
                 Console.Error.WriteLine($"{dataPath}: {failure}");
@@ -114,9 +132,9 @@ public static class EvalCommand
 
     internal static readonly JsonSerializerOptions SummaryJson = new(ResultLine.Json) { WriteIndented = true };
 
-    private static async Task<EvalEngine> StartEngineAsync(CliArgs cli, CancellationToken cancellationToken)
+    private static async Task<EvalEngine> StartEngineAsync(EvalArguments cli, CancellationToken cancellationToken)
     {
-        var modelDirectory = cli.Optional("model");
+        var modelDirectory = cli.Model;
         if (modelDirectory is not null && !Directory.Exists(modelDirectory))
         {
             throw new CliUsageException($"model directory not found: {modelDirectory}");
@@ -126,11 +144,11 @@ public static class EvalCommand
         {
             ["Engine:ModelDirectory"] = modelDirectory,
         };
-        Put(settings, "Engine:MaxBatchSize", cli.Optional("batch-size"));
-        Put(settings, "Engine:DType", cli.Optional("dtype"));
-        Put(settings, "Engine:Device", cli.Optional("device"));
-        Put(settings, "Media:MaxFrames", cli.Optional("max-frames"));
-        foreach (var assignment in cli.All("set"))
+        Put(settings, "Engine:MaxBatchSize", cli.BatchSize);
+        Put(settings, "Engine:DType", cli.DType);
+        Put(settings, "Engine:Device", cli.Device);
+        Put(settings, "Media:MaxFrames", cli.MaxFrames);
+        foreach (var assignment in cli.Set)
         {
             var equals = assignment.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
@@ -207,14 +225,6 @@ public static class EvalCommand
         return outcome!;
     }
 
-    private static AnswerMode ParseMode(string? text) => text switch
-    {
-        null or "auto" => AnswerMode.Auto,
-        "think" => AnswerMode.Think,
-        "direct" => AnswerMode.Direct,
-        _ => throw new CliUsageException($"--mode must be auto, think or direct, got '{text}'"),
-    };
-
     /// <summary>Applies reports in order of progress: they arrive from many threads, possibly out of order.</summary>
     private sealed class LatestProgress(Action<EvalProgress> apply) : IProgress<EvalProgress>
     {
@@ -270,3 +280,24 @@ internal static class ProgressText
     public static string Percent(double? fraction) =>
         fraction is { } f ? (100 * f).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
 }
+
+/// <summary>The eval command line, parsed and typed.</summary>
+internal sealed record EvalArguments(
+    string? Model,
+    string Data,
+    string? Format,
+    string? Segments,
+    string? VideoRoot,
+    AnswerMode Mode,
+    double? Threshold,
+    int? MaxNewTokens,
+    string Out,
+    string? Summary,
+    string? BatchSize,
+    string? DType,
+    string? Device,
+    string? MaxFrames,
+    int? Limit,
+    string[] Set,
+    bool Strict,
+    bool NoProgress);

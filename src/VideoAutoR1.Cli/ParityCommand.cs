@@ -1,3 +1,4 @@
+using System.CommandLine;
 using TorchSharp;
 using VideoAutoR1.Model;
 
@@ -10,33 +11,24 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class ParityCommand
 {
-    public static Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args, new HashSet<string> { "dtype", "rope-rule" }, new HashSet<string>());
-        if (cli.Positional.Count != 1)
-        {
-            throw new CliUsageException("usage: parity <fixture-dir> [--dtype fp32|bf16] [--rope-rule legacy|current|float]");
-        }
+        var fixtures = CliOptions.Path("fixtures", "a fixture set (model/ + expected.safetensors) or a folder of sets");
+        var dtype = CliOptions.Choice("--dtype", "model dtype; bf16 is reported, fp32 is judged", torch.ScalarType.Float32,
+            ("fp32", torch.ScalarType.Float32), ("float32", torch.ScalarType.Float32), ("bf16", torch.ScalarType.BFloat16), ("bfloat16", torch.ScalarType.BFloat16));
+        var rule = CliOptions.Choice<RopeIndexRule?>("--rope-rule", "rope-index rule; default: the one the set was generated with", null,
+            ("legacy", RopeIndexRule.Legacy), ("current", RopeIndexRule.Current), ("float", RopeIndexRule.FloatInterval));
+        var command = new Command("parity", "compare the model with Hugging Face reference fixtures") { fixtures, dtype, rule };
+        command.SetAction(parse => Run(parse.GetValue(fixtures)!, parse.GetValue(dtype), parse.GetValue(rule)));
+        return command;
+    }
 
-        var dtype = (cli.Optional("dtype") ?? "fp32") switch
-        {
-            "fp32" or "float32" => torch.ScalarType.Float32,
-            "bf16" or "bfloat16" => torch.ScalarType.BFloat16,
-            var other => throw new CliUsageException($"--dtype must be fp32 or bf16, got '{other}'"),
-        };
-        RopeIndexRule? rule = cli.Optional("rope-rule") switch
-        {
-            null => null,
-            "legacy" => RopeIndexRule.Legacy,
-            "current" => RopeIndexRule.Current,
-            "float" => RopeIndexRule.FloatInterval,
-            var other => throw new CliUsageException($"--rope-rule must be legacy, current or float, got '{other}'"),
-        };
-
-        var sets = ParityRunner.DiscoverSets(cli.Positional[0]);
+    private static int Run(string root, torch.ScalarType dtype, RopeIndexRule? rule)
+    {
+        var sets = ParityRunner.DiscoverSets(root);
         if (sets.Count == 0)
         {
-            throw new CliUsageException($"'{cli.Positional[0]}' holds no fixture set (model/config.json + expected.safetensors)");
+            throw new CliUsageException($"'{root}' holds no fixture set (model/config.json + expected.safetensors)");
         }
 
         var passed = true;
@@ -52,6 +44,6 @@ public static class ParityCommand
         }
 
         Console.WriteLine(passed ? "parity: PASS" : "parity: FAIL");
-        return Task.FromResult(passed ? 0 : 1);
+        return passed ? 0 : 1;
     }
 }

@@ -33,7 +33,7 @@ public enum ParityStatus
 
 /// <summary>
 /// Runs this port against a fixture set written by the reference Hugging Face run (layout of
-/// <c>fixtures/qwen2_5_vl/README.md</c>): rope ids, vision intermediates, decoder layers, prefill logits and the greedy
+/// <c>tests/VideoAutoR1.Model.Tests/Fixtures/qwen2_5_vl/README.md</c>): rope ids, vision intermediates, decoder layers, prefill logits and the greedy
 /// continuation. Shared by the parity tests and the <c>parity</c> CLI command. Nothing about a set's shapes is
 /// assumed: everything is read from its files.
 /// </summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -15,16 +16,21 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class TokenizeCommand
 {
-    public const string Help = "encode {\"text\"} JSONL lines with a checkpoint's tokenizer.json: --tokenizer DIR --jsonl FILE|-";
-
     // Readable output: no \uXXXX for apostrophes, '<' or non-ASCII text (this is not embedded in HTML).
     private static readonly JsonSerializerOptions Output = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var options = new CliArgs(args, new HashSet<string> { "tokenizer", "jsonl" }, new HashSet<string>());
-        var tokenizer = QwenTokenizer.Load(options.Required("tokenizer"));
-        var path = options.Required("jsonl");
+        var tokenizerDirectory = CliOptions.Text("--tokenizer", "directory holding tokenizer.json (and tokenizer_config.json)", required: true);
+        var jsonl = CliOptions.Text("--jsonl", "input JSONL file, or - for stdin", required: true);
+        var command = new Command("tokenize", "encode {\"text\"} JSONL lines with a checkpoint's tokenizer.json") { tokenizerDirectory, jsonl };
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(tokenizerDirectory)!, parse.GetValue(jsonl)!));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string tokenizerDirectory, string path)
+    {
+        var tokenizer = QwenTokenizer.Load(tokenizerDirectory);
 
         await using var input = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
         await using var writer = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { NewLine = "\n" };

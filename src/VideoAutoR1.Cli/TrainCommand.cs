@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
@@ -15,31 +16,49 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class TrainCommand
 {
-    public const string Help = "train a small VideoAuto-R1 on the synthetic world (warm-up + GRPO): --out DIR [--seed 1] [--recipe mini|tiny]";
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args,
-            new HashSet<string> { "out", "seed", "recipe", "train-per-family", "validation-per-family", "warmup-steps", "grpo-steps", "rollouts", "threads", "ffmpeg" },
-            new HashSet<string> { "no-progress" });
-        var output = cli.Required("out");
-        var defaults = new TrainingOptions();
-        var options = defaults with
+        var output = CliOptions.Text("--out", "run directory: model/, clips/, curves.csv, curves.png, training.json", required: true);
+        var seed = CliOptions.Integer("--seed", "seed of the data, the initial weights and the sampling (default 2, the shipped model's)");
+        var recipe = CliOptions.Choice("--recipe", "model size (default mini, the shipped model's)", new MiniModelRecipe(),
+            ("mini", new MiniModelRecipe()), ("tiny", MiniModelRecipe.Tiny));
+        var trainPerFamily = CliOptions.Integer("--train-per-family", "training clips per family (default 200)");
+        var validationPerFamily = CliOptions.Integer("--validation-per-family", "validation clips per family (default 10)");
+        var warmupSteps = CliOptions.Integer("--warmup-steps", "supervised warm-up steps (default 2600)");
+        var warmupLr = CliOptions.Number("--warmup-lr", "peak warm-up learning rate (default 3e-3)");
+        var grpoSteps = CliOptions.Integer("--grpo-steps", "GRPO steps (default 60)");
+        var rollouts = CliOptions.Integer("--rollouts", "GRPO group size (default 8)");
+        var threads = CliOptions.Integer("--threads", "torch threads (default 1)");
+        var init = CliOptions.Text("--init", "continue from this model directory instead of random weights");
+        var ffmpeg = CliOptions.Text("--ffmpeg", "the ffmpeg program (default: ffmpeg on PATH)");
+        var noProgress = CliOptions.Flag("--no-progress", "no progress bars or progress lines");
+        var command = new Command("train", "train a small VideoAuto-R1 on the synthetic world (warm-up + GRPO)")
         {
-            Seed = cli.OptionalInt("seed") ?? defaults.Seed,
-            Recipe = cli.Optional("recipe") switch
-            {
-                null or "mini" => new MiniModelRecipe(),
-                "tiny" => MiniModelRecipe.Tiny,
-                var other => throw new CliUsageException($"--recipe must be mini or tiny, got '{other}'"),
-            },
-            TrainPerFamily = cli.OptionalInt("train-per-family") ?? defaults.TrainPerFamily,
-            ValidationPerFamily = cli.OptionalInt("validation-per-family") ?? defaults.ValidationPerFamily,
-            WarmupSteps = cli.OptionalInt("warmup-steps") ?? defaults.WarmupSteps,
-            GrpoSteps = cli.OptionalInt("grpo-steps") ?? defaults.GrpoSteps,
-            Rollouts = cli.OptionalInt("rollouts") ?? defaults.Rollouts,
-            TorchThreads = cli.OptionalInt("threads") ?? defaults.TorchThreads,
+            output, seed, recipe, trainPerFamily, validationPerFamily, warmupSteps, warmupLr, grpoSteps, rollouts, threads, init, ffmpeg, noProgress,
         };
+        command.SetAction((parse, _) =>
+        {
+            var defaults = new TrainingOptions();
+            var options = defaults with
+            {
+                Seed = parse.GetValue(seed) ?? defaults.Seed,
+                Recipe = parse.GetValue(recipe)!,
+                TrainPerFamily = parse.GetValue(trainPerFamily) ?? defaults.TrainPerFamily,
+                ValidationPerFamily = parse.GetValue(validationPerFamily) ?? defaults.ValidationPerFamily,
+                WarmupSteps = parse.GetValue(warmupSteps) ?? defaults.WarmupSteps,
+                WarmupLearningRate = parse.GetValue(warmupLr) ?? defaults.WarmupLearningRate,
+                GrpoSteps = parse.GetValue(grpoSteps) ?? defaults.GrpoSteps,
+                Rollouts = parse.GetValue(rollouts) ?? defaults.Rollouts,
+                TorchThreads = parse.GetValue(threads) ?? defaults.TorchThreads,
+                InitFrom = parse.GetValue(init),
+            };
+            return RunAsync(parse.GetValue(output)!, options, parse.GetValue(ffmpeg) ?? "ffmpeg", !parse.GetValue(noProgress));
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string output, TrainingOptions options, string ffmpeg, bool showProgress)
+    {
         try
         {
             options.Validate();
@@ -54,7 +73,7 @@ public static class TrainCommand
         var probe = Path.Combine(output, $".write-test-{Environment.ProcessId}");
         await File.WriteAllTextAsync(probe, "");
         File.Delete(probe);
-        var renderer = new WorldRenderer(cli.Optional("ffmpeg") ?? "ffmpeg");
+        var renderer = new WorldRenderer(ffmpeg);
         await renderer.CheckAsync();
 
         using var interrupt = new CancellationTokenSource();
@@ -69,7 +88,7 @@ public static class TrainCommand
         TrainingResult result;
         try
         {
-            result = await RunWithProgressAsync(trainer, output, !cli.Flag("no-progress"), interrupt.Token);
+            result = await RunWithProgressAsync(trainer, output, showProgress, interrupt.Token);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Media;
@@ -11,37 +12,43 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class VideoCommand
 {
-    private static readonly HashSet<string> OptionNames =
-        ["fps", "max-frames", "min-pixels", "max-pixels", "start", "end", "kernel", "sampler"];
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var cli = new CliArgs(args, OptionNames, new HashSet<string> { "probe" });
-        if (cli.Positional.Count != 1)
+        var file = CliOptions.Path("file", "the video file");
+        var probe = CliOptions.Flag("--probe", "print what ffprobe found instead of preprocessing");
+        var fps = CliOptions.Number("--fps", "sampling fps");
+        var maxFrames = CliOptions.Integer("--max-frames", "frame cap");
+        var minPixels = CliOptions.Integer("--min-pixels", "per-frame pixel floor");
+        var maxPixels = CliOptions.Integer("--max-pixels", "per-frame pixel cap");
+        var start = CliOptions.Number("--start", "segment start, seconds");
+        var end = CliOptions.Number("--end", "segment end, seconds");
+        var kernel = CliOptions.Choice("--kernel", "resize kernel", ResizeKernel.Float, ("float", ResizeKernel.Float), ("uint8", ResizeKernel.Uint8));
+        var sampler = CliOptions.Choice("--sampler", "frame sampler", FrameSamplerKind.QwenVlUtils, ("qwen", FrameSamplerKind.QwenVlUtils), ("hf", FrameSamplerKind.HuggingFace));
+        var command = new Command("video", "preprocess (or --probe) a local video file as the model would see it")
         {
-            throw new CliUsageException("expected one video file");
-        }
+            file, probe, fps, maxFrames, minPixels, maxPixels, start, end, kernel, sampler,
+        };
+        command.SetAction((parse, _) => RunAsync(
+            parse.GetValue(file)!,
+            parse.GetValue(probe),
+            new VideoSamplingRequest(parse.GetValue(fps), null, parse.GetValue(maxFrames), parse.GetValue(minPixels), parse.GetValue(maxPixels), parse.GetValue(start), parse.GetValue(end)),
+            parse.GetValue(kernel),
+            parse.GetValue(sampler)));
+        return command;
+    }
 
-        var file = Path.GetFullPath(cli.Positional[0]);
+    private static async Task<int> RunAsync(string path, bool probeOnly, VideoSamplingRequest sampling, ResizeKernel kernel, FrameSamplerKind sampler)
+    {
+        var file = Path.GetFullPath(path);
         var options = new MediaOptions
         {
             ServerPathRoot = Path.GetDirectoryName(file),
-            ResizeKernel = cli.Optional("kernel") switch
-            {
-                null or "float" => ResizeKernel.Float,
-                "uint8" => ResizeKernel.Uint8,
-                var other => throw new CliUsageException($"--kernel must be float or uint8, got '{other}'"),
-            },
-            Sampler = cli.Optional("sampler") switch
-            {
-                null or "qwen" => FrameSamplerKind.QwenVlUtils,
-                "hf" => FrameSamplerKind.HuggingFace,
-                var other => throw new CliUsageException($"--sampler must be qwen or hf, got '{other}'"),
-            },
+            ResizeKernel = kernel,
+            Sampler = sampler,
         };
         using var preprocessor = new VideoPreprocessor(Options.Create(options));
         var source = new VideoSource.ServerPath(Path.GetFileName(file));
-        if (cli.Flag("probe"))
+        if (probeOnly)
         {
             var probe = await preprocessor.ProbeAsync(source, CancellationToken.None);
             Console.WriteLine(FormattableString.Invariant(
@@ -49,8 +56,6 @@ public static class VideoCommand
             return 0;
         }
 
-        var sampling = new VideoSamplingRequest(cli.OptionalDouble("fps"), null, cli.OptionalInt("max-frames"),
-            cli.OptionalInt("min-pixels"), cli.OptionalInt("max-pixels"), cli.OptionalDouble("start"), cli.OptionalDouble("end"));
         var video = await preprocessor.PreprocessAsync(source, sampling, CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant(
             $"grid {video.GridT}x{video.GridH}x{video.GridW}, {video.TokenCount(VideoPatchifier.SpatialMergeSize)} tokens, pixel_values [{video.PixelValues.Length / video.PatchDim}, {video.PatchDim}]"));

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VideoAutoR1.World;
 
 namespace VideoAutoR1.Cli;
@@ -8,32 +9,38 @@ namespace VideoAutoR1.Cli;
 /// </summary>
 public static class WorldCommand
 {
-    public const string Help = "render clips of the synthetic video-QA world and their questions: --out DIR [--split test] [--per-family 20] [--seed 1]";
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var options = new CliArgs(args, new HashSet<string> { "out", "split", "per-family", "seed", "families", "ffmpeg" }, new HashSet<string>());
-        var output = options.Required("out");
-        var split = ParseSplit(options.Optional("split") ?? "test");
-        var perFamily = options.OptionalInt("per-family") ?? 20;
+        var output = CliOptions.Text("--out", "directory for the clips and items.jsonl", required: true);
+        var split = CliOptions.Choice("--split", "which split's scenes (default test)", WorldSplit.Test,
+            ("train", WorldSplit.Train), ("validation", WorldSplit.Validation), ("test", WorldSplit.Test));
+        var perFamily = CliOptions.Integer("--per-family", "clips per family (default 20)");
+        var seed = CliOptions.Integer("--seed", "seed of the scene streams (default 1)");
+        var families = CliOptions.Text("--families", "comma-separated families (default all: colour, pattern, motion, count, grounding, order)");
+        var ffmpeg = CliOptions.Text("--ffmpeg", "the ffmpeg program (default: ffmpeg on PATH)");
+        var command = new Command("world", "render clips of the synthetic video-QA world and their questions (eval format)")
+        {
+            output, split, perFamily, seed, families, ffmpeg,
+        };
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(output)!, parse.GetValue(split), parse.GetValue(perFamily) ?? 20,
+            parse.GetValue(seed) ?? 1, parse.GetValue(families), parse.GetValue(ffmpeg) ?? "ffmpeg"));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string output, WorldSplit split, int perFamily, int seed, string? familyList, string ffmpeg)
+    {
         if (perFamily is < 1 or > 100_000)
         {
             throw new CliUsageException($"--per-family must be in [1, 100000], got {perFamily}");
         }
 
-        var families = ParseFamilies(options.Optional("families"));
-        var scenes = WorldGenerator.Generate(split, perFamily, options.OptionalInt("seed") ?? 1, families);
-        var renderer = new WorldRenderer(options.Optional("ffmpeg") ?? "ffmpeg");
-        var items = await WorldDataset.WriteAsync(scenes, output, renderer, Environment.ProcessorCount);
+        var families = ParseFamilies(familyList);
+        var scenes = WorldGenerator.Generate(split, perFamily, seed, families);
+        var items = await WorldDataset.WriteAsync(scenes, output, new WorldRenderer(ffmpeg), Environment.ProcessorCount);
         Console.Error.WriteLine($"world: {scenes.Count} {split.ToString().ToLowerInvariant()} clips of {families.Count} families in {output}");
         Console.WriteLine(items);
         return 0;
     }
-
-    public static WorldSplit ParseSplit(string text) =>
-        Enum.TryParse<WorldSplit>(text, ignoreCase: true, out var split) && Enum.IsDefined(split)
-            ? split
-            : throw new CliUsageException($"--split must be train, validation or test, got '{text}'");
 
     public static IReadOnlyList<WorldFamily> ParseFamilies(string? text) =>
         text is null

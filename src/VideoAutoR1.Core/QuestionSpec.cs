@@ -1,6 +1,6 @@
 namespace VideoAutoR1.Core;
 
-/// <summary>The benchmark-style task the user prompt and the grader follow (videoauto-r1.md §1.3).</summary>
+/// <summary>The benchmark-style task the user prompt and the grader follow (docs/specs/videoauto-r1.md §1.3).</summary>
 public enum TaskKind
 {
     /// <summary>Lettered options; the answer is a letter.</summary>
@@ -20,7 +20,7 @@ public enum TaskKind
 }
 
 /// <summary>
-/// Which benchmark's multiple-choice layout the user text follows (videoauto-r1.md §1.3): the published numbers were
+/// Which benchmark's multiple-choice layout the user text follows (docs/specs/videoauto-r1.md §1.3): the published numbers were
 /// produced with each benchmark's own wording, so reproducing them needs the same bytes.
 /// </summary>
 public enum PromptStyle

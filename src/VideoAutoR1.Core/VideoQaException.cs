@@ -52,6 +52,6 @@ public class VideoQaException(ErrorKind kind, string code, string message, Excep
     public string? Field { get; init; }
 
     /// <summary>The one way every layer refuses a caller's value: code, then the field at fault, then the sentence.</summary>
-    public static VideoQaException InvalidArgument(string code, string? field, string message) =>
-        new(ErrorKind.InvalidArgument, code, message) { Field = field };
+    public static VideoQaException InvalidArgument(string code, string? field, string message, Exception? inner = null) =>
+        new(ErrorKind.InvalidArgument, code, message, inner) { Field = field };
 }

@@ -9,7 +9,7 @@ internal static class AnswerResults
         var generated = sequence.Generated;
         var textIds = generated.Count > 0 && model.StopTokenIds.Contains(generated[^1]) ? generated.Take(generated.Count - 1) : generated;
         return new AnswerResult(
-            request.Request.RequestId,
+            request.Resolved.RequestId,
             model.ModelId,
             sequence.A1,
             sequence.A1LogConfidence,

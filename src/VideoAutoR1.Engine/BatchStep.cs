@@ -30,12 +30,12 @@ internal sealed class BatchStep(EngineModel model)
             var video = request.Video;
             var positions = video is null
                 ? RopeIndex.Sequential(request.PromptIds.Length)
-                : model.Model.GetRopeIndex(request.PromptIds, [Grid(video)], [video.SecondPerGridT]);
+                : model.Network.GetRopeIndex(request.PromptIds, [Grid(video)], [video.SecondPerGridT]);
             inputs[i] = new PrefillInput(slots[i], request.PromptIds, videoEmbeds[i], positions);
         }
 
         started = Stopwatch.GetTimestamp();
-        var logits = model.Model.Prefill(inputs, model.Cache);
+        var logits = model.Network.Prefill(inputs, model.Cache);
         var (tokens, logProbs) = TokenSampler.Choose(logits, requests.Select(r => r.Sampler).ToArray());
         return new PrefillOutput(tokens, logProbs, visionSeconds, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
@@ -44,7 +44,7 @@ internal sealed class BatchStep(EngineModel model)
     public (long[] Tokens, float[] LogProbs) Decode(IReadOnlyList<Sequence> batch)
     {
         using var scope = NewDisposeScope();
-        var logits = model.Model.DecodeStep(batch.Select(s => s.LastToken).ToArray(), batch.Select(s => s.Slot).ToArray(), model.Cache);
+        var logits = model.Network.DecodeStep(batch.Select(s => s.LastToken).ToArray(), batch.Select(s => s.Slot).ToArray(), model.Cache);
         return TokenSampler.Choose(logits, batch.Select(s => s.Request.Sampler).ToArray());
     }
 
@@ -59,7 +59,7 @@ internal sealed class BatchStep(EngineModel model)
         }
 
         var pixels = cat(withVideo.Select(i => PixelTensor(requests[i].Video!)).ToArray(), 0);
-        var features = model.Model.GetVideoFeatures(pixels, withVideo.Select(i => Grid(requests[i].Video!)).ToArray());
+        var features = model.Network.GetVideoFeatures(pixels, withVideo.Select(i => Grid(requests[i].Video!)).ToArray());
         var parts = features.split(withVideo.Select(i => (long)requests[i].VisualTokens).ToArray(), 0);
         for (var k = 0; k < withVideo.Length; k++)
         {

@@ -23,7 +23,7 @@ internal sealed class EngineModel : IDisposable
     {
         ModelId = modelId;
         Tokenizer = tokenizer;
-        Model = model;
+        Network = model;
         Cache = cache;
         DType = dtype;
         Device = device;
@@ -39,7 +39,7 @@ internal sealed class EngineModel : IDisposable
     public PromptBuilder Prompts { get; }
 
     /// <summary>Qwen2.5-VL or Qwen3-VL, as the directory's config.json says.</summary>
-    public IVideoLanguageModel Model { get; }
+    public IVideoLanguageModel Network { get; }
 
     public KvCachePool Cache { get; }
 
@@ -118,6 +118,6 @@ internal sealed class EngineModel : IDisposable
     public void Dispose()
     {
         Cache.Dispose();
-        Model.Dispose();
+        Network.Dispose();
     }
 }

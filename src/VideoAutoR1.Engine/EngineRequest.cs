@@ -20,7 +20,7 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>Starts the request's lifetime: the caller's token plus the deadline, both counted from arrival.</summary>
     public EngineRequest(AnswerRequest request, string modelId, Stopwatch clock, Activity? trace, CancellationToken callerToken)
     {
-        Request = request;
+        Resolved = request;
         ModelId = modelId;
         Sampler = request.Temperature > 0 ? new TokenSampler(request.Temperature, request.TopP, request.Seed) : TokenSampler.Greedy;
         Clock = clock;
@@ -31,7 +31,10 @@ internal sealed class EngineRequest : IDisposable
         Lifetime = _lifetime.Token;
     }
 
-    public AnswerRequest Request { get; }
+    /// <summary>The request as the resolver made it; the engine trusts every field.</summary>
+    public AnswerRequest Resolved { get; }
+
+    public AnswerMode Mode => Resolved.Mode;
 
     /// <summary>The model that accepted the request (metric label).</summary>
     public string ModelId { get; }
@@ -128,7 +131,7 @@ internal sealed class EngineRequest : IDisposable
         _callerToken.IsCancellationRequested
             ? new VideoQaException(ErrorKind.Cancelled, "cancelled", "The request was cancelled.")
             : new VideoQaException(
-                ErrorKind.DeadlineExceeded, "deadline_exceeded", $"The request did not finish within {Request.Timeout.TotalSeconds:0.###} s.");
+                ErrorKind.DeadlineExceeded, "deadline_exceeded", $"The request did not finish within {Resolved.Timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Thread-safe: the engine thread publishes, a cancelling caller may fail the request concurrently.</summary>
     public void Publish(AnswerEvent answerEvent)

@@ -23,7 +23,7 @@ internal sealed class RequestFinisher(EngineMetrics metrics, ILogger logger)
 {
     public void Finish(EngineRequest request, RequestOutcome outcome, Exception? error, AnswerResult? result = null)
     {
-        var mode = request.Request.Mode;
+        var mode = request.Mode;
         if (request.Stage == RequestStage.Queued)
         {
             // Taken off the queue (cancelled while waiting, shutdown, or refused at enqueue) without an admission.
@@ -42,7 +42,7 @@ internal sealed class RequestFinisher(EngineMetrics metrics, ILogger logger)
             ArgumentNullException.ThrowIfNull(error);
             if (outcome == RequestOutcome.Failed)
             {
-                logger.LogError(error, "Request {RequestId} failed in the engine", request.Request.RequestId);
+                logger.LogError(error, "Request {RequestId} failed in the engine", request.Resolved.RequestId);
             }
 
             request.Fail(error as VideoQaException

@@ -101,7 +101,7 @@ internal sealed class Scheduler(EngineState state, EngineModel model, EngineOpti
             }
 
             state.Queue.Reader.TryRead(out _);
-            metrics.Admitted(model.ModelId, next.Request.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
+            metrics.Admitted(model.ModelId, next.Mode, next.Clock.Elapsed.TotalSeconds - next.EnqueuedAt);
             next.MarkAdmitted();
             prefillTokens += next.PromptIds.Length;
             admitted.Add(next);
@@ -189,7 +189,7 @@ internal sealed class Scheduler(EngineState state, EngineModel model, EngineOpti
                 DecodeStartUtc = spans[i] is { } span ? EngineTracing.EndTimeUtc(span) : null,
             };
             _running.Add(sequence);
-            metrics.BatchChanged(model.ModelId, request.Request.Mode, +1);
+            metrics.BatchChanged(model.ModelId, request.Mode, +1);
             Advance(sequence, output.Tokens[i], output.LogProbs[i]);
         }
 
@@ -257,7 +257,7 @@ internal sealed class Scheduler(EngineState state, EngineModel model, EngineOpti
             var decision = sequence.Accept(token, rawLogProb, request.Clock.Elapsed.TotalSeconds);
             if (decision is { } d)
             {
-                metrics.Decided(model.ModelId, request.Request.Mode, d.EarlyExit, d.Confidence, d.TimeToA1Seconds);
+                metrics.Decided(model.ModelId, request.Mode, d.EarlyExit, d.Confidence, d.TimeToA1Seconds);
             }
 
             if (sequence.Phase == SequencePhase.Done)
@@ -280,7 +280,7 @@ internal sealed class Scheduler(EngineState state, EngineModel model, EngineOpti
         {
             RecordDecodeSpan(sequence);
             model.Cache.Release(sequence.Slot);
-            metrics.BatchChanged(model.ModelId, sequence.Request.Request.Mode, -1);
+            metrics.BatchChanged(model.ModelId, sequence.Request.Mode, -1);
             state.RunningCount = _running.Count;
         }
     }

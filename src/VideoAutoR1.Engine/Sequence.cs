@@ -4,7 +4,7 @@ namespace VideoAutoR1.Engine;
 
 /// <summary>
 /// One running request on the engine thread: its KV-cache slot, generated tokens with their raw log-probabilities,
-/// and the decision state machine fed by the incremental output parser (videoauto-r1.md §3).
+/// and the decision state machine fed by the incremental output parser (docs/specs/videoauto-r1.md §3).
 /// </summary>
 internal sealed class Sequence
 {
@@ -23,7 +23,7 @@ internal sealed class Sequence
         Slot = slot;
         _parser = parser;
         _stopTokenIds = stopTokenIds;
-        _maxNewTokens = Math.Min(request.Request.MaxNewTokens, cacheRoom);
+        _maxNewTokens = Math.Min(request.Resolved.MaxNewTokens, cacheRoom);
     }
 
     public EngineRequest Request { get; }
@@ -138,7 +138,7 @@ internal sealed class Sequence
             A1LogConfidence = A1Confidence.LogMean(_logProbs, first.SpanStart, first.SpanLength);
         }
 
-        var request = Request.Request;
+        var request = Request.Resolved;
         var exit = request.Mode switch
         {
             AnswerMode.Direct => true,

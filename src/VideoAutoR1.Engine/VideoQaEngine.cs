@@ -69,7 +69,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         LastLoopBeat: _state.LastBeat,
         QueueDepth: _state.Queue.Reader.Count,
         RunningSequences: _state.RunningCount,
-        Architecture: _model?.Model.Architecture ?? "");
+        Architecture: _model?.Network.Architecture ?? "");
 
     /// <summary>The rules this engine's requests are resolved by (its own engine and media settings).</summary>
     public RequestResolver Resolver { get; }
@@ -287,8 +287,8 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
 
     private void PrepareInputs(EngineModel model, EngineRequest item, PreprocessedVideo video, double mediaSeconds)
     {
-        var visualTokens = video.TokenCount(model.Model.SpatialMergeSize);
-        var ids = model.EncodePrompt(item.Request.Question, visualTokens, video);
+        var visualTokens = video.TokenCount(model.Network.SpatialMergeSize);
+        var ids = model.EncodePrompt(item.Resolved.Question, visualTokens, video);
 
         // The prompt must fit one cache slot with room for at least one generated token, and one prefill step.
         var limit = Math.Min(_options.MaxTokensPerSequence - 1, _options.MaxPrefillTokensPerStep);
@@ -312,7 +312,7 @@ public sealed class VideoQaEngine : BackgroundService, IVideoQaEngine, IHostedLi
         // Counted before the write, so the engine thread can never take it off the queue before it is counted; a
         // refused write is finished by the caller, which takes the count back.
         item.MarkQueued(item.Clock.Elapsed.TotalSeconds);
-        _metrics.Queued(item.ModelId, item.Request.Mode, +1);
+        _metrics.Queued(item.ModelId, item.Mode, +1);
         if (_state.Stopping)
         {
             throw _state.ShuttingDown();

@@ -1,6 +1,6 @@
 namespace VideoAutoR1.Media;
 
-/// <summary>The two bicubic-antialias resize kernels of qwen-vl-spec.md §E.4.</summary>
+/// <summary>The two bicubic-antialias resize kernels of docs/specs/qwen-vl.md §E.4.</summary>
 public enum ResizeKernel
 {
     /// <summary>R1: libtorch's uint8 kernel (int16 fixed-point weights, uint8 after each pass). What the HF processor does.</summary>

@@ -2,7 +2,7 @@ using VideoAutoR1.Core;
 
 namespace VideoAutoR1.Media;
 
-/// <summary>Which reference decides the sampled frame indices (qwen-vl-spec.md §E.1).</summary>
+/// <summary>Which reference decides the sampled frame indices (docs/specs/qwen-vl.md §E.1).</summary>
 public enum FrameSamplerKind
 {
     /// <summary>qwen-vl-utils <c>smart_nframes</c> + <c>round(linspace)</c>: the pipeline VideoAuto-R1 used.</summary>

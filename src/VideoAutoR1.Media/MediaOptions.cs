@@ -5,7 +5,7 @@ namespace VideoAutoR1.Media;
 
 /// <summary>
 /// Limits and defaults of the media pipeline, bound from configuration section "Media". Defaults reproduce
-/// VideoAuto-R1's Qwen2.5-VL evaluation (videoauto-r1.md §5): 2 fps, at most 256 frames, 16–768 tokens per frame
+/// VideoAuto-R1's Qwen2.5-VL evaluation (docs/specs/videoauto-r1.md §5): 2 fps, at most 256 frames, 16–768 tokens per frame
 /// pair, 16384 video tokens in total.
 /// </summary>
 public sealed class MediaOptions

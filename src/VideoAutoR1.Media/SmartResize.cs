@@ -2,7 +2,7 @@ using VideoAutoR1.Core;
 
 namespace VideoAutoR1.Media;
 
-/// <summary>The two published variants of <c>smart_resize</c> (qwen-vl-spec.md §E.2).</summary>
+/// <summary>The two published variants of <c>smart_resize</c> (docs/specs/qwen-vl.md §E.2).</summary>
 public enum SmartResizeRule
 {
     /// <summary>qwen-vl-utils: <c>max(factor, round(x/factor)·factor)</c> first, plain floor when downscaling.</summary>

@@ -2,7 +2,7 @@ namespace VideoAutoR1.Media;
 
 /// <summary>
 /// Rescale + CLIP normalisation (HF's fused form), temporal padding and the processor's patchify order
-/// (qwen-vl-spec.md §E.3, §E.5, §E.6), in one pass from resized HWC uint8 frames to <c>pixel_values_videos</c>.
+/// (docs/specs/qwen-vl.md §E.3, §E.5, §E.6), in one pass from resized HWC uint8 frames to <c>pixel_values_videos</c>.
 /// </summary>
 public static class VideoPatchifier
 {

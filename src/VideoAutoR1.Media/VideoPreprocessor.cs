@@ -8,7 +8,7 @@ namespace VideoAutoR1.Media;
 
 /// <summary>
 /// The media pipeline's entry point: source → local file → probe → frame selection → ffmpeg decode of the selected
-/// frames → smart_resize + bicubic-antialias resize → normalise + patchify (qwen-vl-spec.md §E). Work runs on the
+/// frames → smart_resize + bicubic-antialias resize → normalise + patchify (docs/specs/qwen-vl.md §E). Work runs on the
 /// thread pool in a bounded worker pool (<see cref="MediaOptions.MaxConcurrency"/>, queue of
 /// <see cref="MediaOptions.MaxQueue"/>) with <see cref="MediaOptions.VideoTimeout"/> per video, and every decode
 /// within the <see cref="MediaDecodeOptions"/> budgets.

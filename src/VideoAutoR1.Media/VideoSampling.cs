@@ -8,35 +8,27 @@ namespace VideoAutoR1.Media;
 /// </summary>
 public sealed record VideoSampling
 {
-    private VideoSampling(FrameSamplerKind sampler, double fps, int minFrames, int maxFrames, int minPixels, int maxPixels, double? startSeconds, double? endSeconds)
+    private VideoSampling()
     {
-        Sampler = sampler;
-        Fps = fps;
-        MinFrames = minFrames;
-        MaxFrames = maxFrames;
-        MinPixels = minPixels;
-        MaxPixels = maxPixels;
-        StartSeconds = startSeconds;
-        EndSeconds = endSeconds;
     }
 
-    public FrameSamplerKind Sampler { get; }
+    public FrameSamplerKind Sampler { get; private init; }
 
-    public double Fps { get; }
+    public double Fps { get; private init; }
 
-    public int MinFrames { get; }
+    public int MinFrames { get; private init; }
 
-    public int MaxFrames { get; }
+    public int MaxFrames { get; private init; }
 
-    public int MinPixels { get; }
+    public int MinPixels { get; private init; }
 
-    public int MaxPixels { get; }
+    public int MaxPixels { get; private init; }
 
     /// <summary>Start of the trimmed segment in seconds; null = from the beginning.</summary>
-    public double? StartSeconds { get; }
+    public double? StartSeconds { get; private init; }
 
     /// <summary>End of the trimmed segment in seconds; null = to the end.</summary>
-    public double? EndSeconds { get; }
+    public double? EndSeconds { get; private init; }
 
     /// <summary>The media layer's rows of the request-ranges table, with the settings that default and cap them.</summary>
     public static IReadOnlyList<FieldRange> Ranges { get; } =
@@ -95,8 +87,17 @@ public sealed record VideoSampling
                 "the HuggingFace frame sampler does not trim; configure the QwenVlUtils sampler");
         }
 
-        return new VideoSampling(
-            options.Sampler, fps, Math.Min(minFrames, options.MaxFrames), Math.Min(maxFrames, options.MaxFrames), minPixels, maxPixels, start, end);
+        return new VideoSampling
+        {
+            Sampler = options.Sampler,
+            Fps = fps,
+            MinFrames = Math.Min(minFrames, options.MaxFrames),
+            MaxFrames = Math.Min(maxFrames, options.MaxFrames),
+            MinPixels = minPixels,
+            MaxPixels = maxPixels,
+            StartSeconds = start,
+            EndSeconds = end,
+        };
     }
 
     internal FrameSelection Select(VideoProbe probe) => Sampler switch

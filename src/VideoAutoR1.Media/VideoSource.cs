@@ -28,7 +28,7 @@ public sealed record VideoSamplingRequest(
     double? EndSeconds = null);
 
 /// <summary>
-/// A video turned into exactly the model's inputs (qwen-vl-spec.md §E): patchified, normalised pixel rows and
+/// A video turned into exactly the model's inputs (docs/specs/qwen-vl.md §E): patchified, normalised pixel rows and
 /// the grid. Torch-free so the media pipeline does not depend on libtorch; the engine wraps the array in a tensor.
 /// </summary>
 /// <param name="PixelValues">Row-major [GridT*GridH*GridW, PatchDim] float32, the processor's row order.</param>

@@ -114,14 +114,14 @@ public sealed record VisionPreprocessing
                 || result.ShortestEdge < 1 || result.LongestEdge < result.ShortestEdge || result.MinFrames < 1 || result.MaxFrames < result.MinFrames
                 || result.Budget.Fps <= 0 || result.Budget.MinPixels < 1 || result.Budget.MaxPixels < (result.Budget.MinPixels ?? 1))
             {
-                throw Invalid(path, "has out-of-range values (temporal_patch_size must be 2, sizes and frame limits positive and ordered)");
+                throw ConfigUnusable(path, "has out-of-range values (temporal_patch_size must be 2, sizes and frame limits positive and ordered)");
             }
 
             return result;
         }
         catch (Exception error) when (error is JsonException or InvalidOperationException or FormatException)
         {
-            throw Invalid(path, $"is not a valid processor config ({error.Message})");
+            throw ConfigUnusable(path, $"is not a valid processor config ({error.Message})");
         }
     }
 
@@ -142,7 +142,7 @@ public sealed record VisionPreprocessing
         };
     }
 
-    private static VideoQaException Invalid(string path, string problem) =>
+    private static VideoQaException ConfigUnusable(string path, string problem) =>
         new(ErrorKind.Unavailable, "preprocessor_config_invalid", $"{path} {problem}");
 
     private static int? Int(JsonElement node, string name) =>

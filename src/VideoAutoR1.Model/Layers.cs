@@ -14,12 +14,12 @@ public sealed record ParameterFactory(ScalarType DType, Device Device)
 }
 
 /// <summary><c>nn.Linear</c> with uninitialised weights: y = x Wᵀ (+ b).</summary>
-public sealed class Linear : nn.Module<Tensor, Tensor>
+public sealed class QwenLinear : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly Parameter? bias;
 
-    public Linear(long inFeatures, long outFeatures, bool hasBias, ParameterFactory factory) : base(nameof(Linear))
+    public QwenLinear(long inFeatures, long outFeatures, bool hasBias, ParameterFactory factory) : base("Linear")
     {
         weight = factory.Create(outFeatures, inFeatures);
         bias = hasBias ? factory.Create(outFeatures) : null;
@@ -30,11 +30,11 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
 }
 
 /// <summary><c>nn.Embedding</c> with uninitialised weights.</summary>
-public sealed class Embedding : nn.Module<Tensor, Tensor>
+public sealed class QwenEmbedding : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
 
-    public Embedding(long count, long dim, ParameterFactory factory) : base(nameof(Embedding))
+    public QwenEmbedding(long count, long dim, ParameterFactory factory) : base("Embedding")
     {
         weight = factory.Create(count, dim);
         RegisterComponents();
@@ -48,12 +48,12 @@ public sealed class Embedding : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Qwen2RMSNorm: normalise in float32, cast back, then scale in the input dtype.</summary>
-public sealed class RMSNorm : nn.Module<Tensor, Tensor>
+public sealed class QwenRMSNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly double _eps;
 
-    public RMSNorm(long dim, double eps, ParameterFactory factory) : base(nameof(RMSNorm))
+    public QwenRMSNorm(long dim, double eps, ParameterFactory factory) : base("RMSNorm")
     {
         weight = factory.Create(dim);
         _eps = eps;
@@ -71,14 +71,14 @@ public sealed class RMSNorm : nn.Module<Tensor, Tensor>
 }
 
 /// <summary><c>nn.LayerNorm</c> over the last dim with weight and bias.</summary>
-public sealed class LayerNorm : nn.Module<Tensor, Tensor>
+public sealed class QwenLayerNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
     private readonly long _dim;
     private readonly double _eps;
 
-    public LayerNorm(long dim, double eps, ParameterFactory factory) : base(nameof(LayerNorm))
+    public QwenLayerNorm(long dim, double eps, ParameterFactory factory) : base("LayerNorm")
     {
         weight = factory.Create(dim);
         bias = factory.Create(dim);

@@ -12,7 +12,7 @@ public sealed record GridThw(int T, int H, int W)
     public long Tokens(int spatialMergeSize) => Patches / (spatialMergeSize * spatialMergeSize);
 }
 
-/// <summary>Which transformers version's <c>get_rope_index</c> to reproduce (see qwen-vl-spec §D.3 and §I).</summary>
+/// <summary>Which transformers version's <c>get_rope_index</c> to reproduce (see docs/specs/qwen-vl.md §D.3 and §I).</summary>
 public enum RopeIndexRule
 {
     /// <summary>HF 4.57 (VideoAuto-R1's pin): text after a video at max+1, <c>second_per_grid_ts</c> truncated to int.</summary>

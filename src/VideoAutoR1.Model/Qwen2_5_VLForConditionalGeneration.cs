@@ -12,7 +12,7 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
 {
     private readonly Qwen2_5_VLTextModel model;
     private readonly Qwen2_5_VisionTransformer visual;
-    private readonly Linear? lm_head;
+    private readonly QwenLinear? lm_head;
     private readonly Device _device;
 
     private Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig config, ModelLoadOptions options, ParameterFactory factory)
@@ -23,7 +23,7 @@ public sealed class Qwen2_5_VLForConditionalGeneration : nn.Module, IVideoLangua
         _device = factory.Device;
         model = new Qwen2_5_VLTextModel(config.Text, factory);
         visual = new Qwen2_5_VisionTransformer(config.Vision, factory);
-        lm_head = config.TieWordEmbeddings ? null : new Linear(config.Text.HiddenSize, config.Text.VocabSize, false, factory);
+        lm_head = config.TieWordEmbeddings ? null : new QwenLinear(config.Text.HiddenSize, config.Text.VocabSize, false, factory);
         RegisterComponents();
     }
 

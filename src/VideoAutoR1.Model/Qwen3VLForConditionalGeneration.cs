@@ -29,7 +29,7 @@ public sealed class Qwen3VLModel : nn.Module
 public sealed class Qwen3VLForConditionalGeneration : nn.Module, IVideoLanguageModel, IParityProbe
 {
     private readonly Qwen3VLModel model;
-    private readonly Linear? lm_head;
+    private readonly QwenLinear? lm_head;
     private readonly Device _device;
 
     private Qwen3VLForConditionalGeneration(Qwen3VLConfig config, ModelLoadOptions options, ParameterFactory factory)
@@ -39,7 +39,7 @@ public sealed class Qwen3VLForConditionalGeneration : nn.Module, IVideoLanguageM
         Options = options;
         _device = factory.Device;
         model = new Qwen3VLModel(config, factory);
-        lm_head = config.TieWordEmbeddings ? null : new Linear(config.Text.HiddenSize, config.Text.VocabSize, false, factory);
+        lm_head = config.TieWordEmbeddings ? null : new QwenLinear(config.Text.HiddenSize, config.Text.VocabSize, false, factory);
         RegisterComponents();
     }
 

@@ -4,26 +4,26 @@ using static TorchSharp.torch;
 
 namespace VideoAutoR1.Model;
 
-/// <summary>Qwen3 attention: q/k/v/o (biases only with <c>attention_bias</c>), RMSNorm over head_dim on q and k before RoPE.</summary>
+/// <summary>Qwen3 attention: q/k/v/o (biases only with <c>attention_bias</c>), QwenRMSNorm over head_dim on q and k before RoPE.</summary>
 public sealed class Qwen3VLTextAttention : nn.Module
 {
-    private readonly Linear q_proj;
-    private readonly Linear k_proj;
-    private readonly Linear v_proj;
-    private readonly Linear o_proj;
-    private readonly RMSNorm q_norm;
-    private readonly RMSNorm k_norm;
+    private readonly QwenLinear q_proj;
+    private readonly QwenLinear k_proj;
+    private readonly QwenLinear v_proj;
+    private readonly QwenLinear o_proj;
+    private readonly QwenRMSNorm q_norm;
+    private readonly QwenRMSNorm k_norm;
     private readonly int _headDim;
 
     public Qwen3VLTextAttention(Qwen2_5_VLTextConfig c, bool bias, ParameterFactory factory) : base("self_attn")
     {
         _headDim = c.HeadDim;
-        q_proj = new Linear(c.HiddenSize, (long)c.NumAttentionHeads * _headDim, bias, factory);
-        k_proj = new Linear(c.HiddenSize, (long)c.NumKeyValueHeads * _headDim, bias, factory);
-        v_proj = new Linear(c.HiddenSize, (long)c.NumKeyValueHeads * _headDim, bias, factory);
-        o_proj = new Linear((long)c.NumAttentionHeads * _headDim, c.HiddenSize, bias, factory);
-        q_norm = new RMSNorm(_headDim, c.RmsNormEps, factory);
-        k_norm = new RMSNorm(_headDim, c.RmsNormEps, factory);
+        q_proj = new QwenLinear(c.HiddenSize, (long)c.NumAttentionHeads * _headDim, bias, factory);
+        k_proj = new QwenLinear(c.HiddenSize, (long)c.NumKeyValueHeads * _headDim, bias, factory);
+        v_proj = new QwenLinear(c.HiddenSize, (long)c.NumKeyValueHeads * _headDim, bias, factory);
+        o_proj = new QwenLinear((long)c.NumAttentionHeads * _headDim, c.HiddenSize, bias, factory);
+        q_norm = new QwenRMSNorm(_headDim, c.RmsNormEps, factory);
+        k_norm = new QwenRMSNorm(_headDim, c.RmsNormEps, factory);
         RegisterComponents();
     }
 
@@ -43,15 +43,15 @@ public sealed class Qwen3VLTextDecoderLayer : nn.Module
 {
     private readonly Qwen3VLTextAttention self_attn;
     private readonly Qwen2_5_VLMLP mlp;
-    private readonly RMSNorm input_layernorm;
-    private readonly RMSNorm post_attention_layernorm;
+    private readonly QwenRMSNorm input_layernorm;
+    private readonly QwenRMSNorm post_attention_layernorm;
 
     public Qwen3VLTextDecoderLayer(Qwen2_5_VLTextConfig c, bool attentionBias, ParameterFactory factory) : base("layer")
     {
         self_attn = new Qwen3VLTextAttention(c, attentionBias, factory);
         mlp = new Qwen2_5_VLMLP(c.HiddenSize, c.IntermediateSize, bias: false, factory);
-        input_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, factory);
-        post_attention_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, factory);
+        input_layernorm = new QwenRMSNorm(c.HiddenSize, c.RmsNormEps, factory);
+        post_attention_layernorm = new QwenRMSNorm(c.HiddenSize, c.RmsNormEps, factory);
         RegisterComponents();
     }
 
@@ -72,22 +72,22 @@ public sealed record DeepstackInput(IReadOnlyList<Tensor> Features);
 /// <summary>Qwen3 decoder stack with interleaved multimodal rotary positions and DeepStack injection.</summary>
 public sealed class Qwen3VLTextModel : nn.Module
 {
-    private readonly Embedding embed_tokens;
+    private readonly QwenEmbedding embed_tokens;
     private readonly ModuleList<Qwen3VLTextDecoderLayer> layers;
-    private readonly RMSNorm norm;
+    private readonly QwenRMSNorm norm;
     private readonly Qwen2_5_VLTextConfig _config;
 
     public Qwen3VLTextModel(Qwen2_5_VLTextConfig config, bool attentionBias, ParameterFactory factory) : base("language_model")
     {
         _config = config;
-        embed_tokens = new Embedding(config.VocabSize, config.HiddenSize, factory);
+        embed_tokens = new QwenEmbedding(config.VocabSize, config.HiddenSize, factory);
         layers = new ModuleList<Qwen3VLTextDecoderLayer>(
             Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen3VLTextDecoderLayer(config, attentionBias, factory)).ToArray());
-        norm = new RMSNorm(config.HiddenSize, config.RmsNormEps, factory);
+        norm = new QwenRMSNorm(config.HiddenSize, config.RmsNormEps, factory);
         RegisterComponents();
     }
 
-    public Embedding EmbedTokens => embed_tokens;
+    public QwenEmbedding EmbedTokens => embed_tokens;
 
     /// <summary>embeds [B, L, hidden], positionIds [3, B, L] int64 → final-norm hidden states [B, L, hidden].</summary>
     public Tensor Forward(Tensor embeds, Tensor positionIds, Tensor mask, CachedStep? cache, DeepstackInput? deepstack,

@@ -7,13 +7,13 @@ namespace VideoAutoR1.Model;
 /// <summary>Non-gated vision MLP: linear_fc1 → tanh-approximated GELU → linear_fc2, with biases.</summary>
 public sealed class Qwen3VLVisionMLP : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear linear_fc1;
-    private readonly Linear linear_fc2;
+    private readonly QwenLinear linear_fc1;
+    private readonly QwenLinear linear_fc2;
 
     public Qwen3VLVisionMLP(long hidden, long intermediate, ParameterFactory factory) : base("mlp")
     {
-        linear_fc1 = new Linear(hidden, intermediate, true, factory);
-        linear_fc2 = new Linear(intermediate, hidden, true, factory);
+        linear_fc1 = new QwenLinear(hidden, intermediate, true, factory);
+        linear_fc2 = new QwenLinear(intermediate, hidden, true, factory);
         RegisterComponents();
     }
 
@@ -27,15 +27,15 @@ public sealed class Qwen3VLVisionMLP : nn.Module<Tensor, Tensor>
 
 public sealed class Qwen3VLVisionBlock : nn.Module
 {
-    private readonly LayerNorm norm1;
-    private readonly LayerNorm norm2;
+    private readonly QwenLayerNorm norm1;
+    private readonly QwenLayerNorm norm2;
     private readonly Qwen2_5_VLVisionAttention attn;
     private readonly Qwen3VLVisionMLP mlp;
 
     public Qwen3VLVisionBlock(Qwen3VLVisionConfig c, ParameterFactory factory) : base("block")
     {
-        norm1 = new LayerNorm(c.HiddenSize, 1e-6, factory);
-        norm2 = new LayerNorm(c.HiddenSize, 1e-6, factory);
+        norm1 = new QwenLayerNorm(c.HiddenSize, 1e-6, factory);
+        norm2 = new QwenLayerNorm(c.HiddenSize, 1e-6, factory);
         attn = new Qwen2_5_VLVisionAttention(c.HiddenSize, c.NumHeads, factory);
         mlp = new Qwen3VLVisionMLP(c.HiddenSize, c.IntermediateSize, factory);
         RegisterComponents();
@@ -50,14 +50,14 @@ public sealed class Qwen3VLVisionBlock : nn.Module
 }
 
 /// <summary>
-/// 2x2 patch merger: LayerNorm, concatenate each merge group's patches, Linear → exact GELU → Linear. The main merger
+/// 2x2 patch merger: QwenLayerNorm, concatenate each merge group's patches, QwenLinear → exact GELU → QwenLinear. The main merger
 /// normalises each patch before the shuffle; the DeepStack mergers normalise the concatenated vector after it.
 /// </summary>
 public sealed class Qwen3VLVisionPatchMerger : nn.Module<Tensor, Tensor>
 {
-    private readonly LayerNorm norm;
-    private readonly Linear linear_fc1;
-    private readonly Linear linear_fc2;
+    private readonly QwenLayerNorm norm;
+    private readonly QwenLinear linear_fc1;
+    private readonly QwenLinear linear_fc2;
     private readonly long _mergedDim;
     private readonly bool _postShuffleNorm;
 
@@ -65,9 +65,9 @@ public sealed class Qwen3VLVisionPatchMerger : nn.Module<Tensor, Tensor>
     {
         _mergedDim = (long)c.HiddenSize * c.SpatialMergeUnit;
         _postShuffleNorm = postShuffleNorm;
-        norm = new LayerNorm(postShuffleNorm ? _mergedDim : c.HiddenSize, 1e-6, factory);
-        linear_fc1 = new Linear(_mergedDim, _mergedDim, true, factory);
-        linear_fc2 = new Linear(_mergedDim, c.OutHiddenSize, true, factory);
+        norm = new QwenLayerNorm(postShuffleNorm ? _mergedDim : c.HiddenSize, 1e-6, factory);
+        linear_fc1 = new QwenLinear(_mergedDim, _mergedDim, true, factory);
+        linear_fc2 = new QwenLinear(_mergedDim, c.OutHiddenSize, true, factory);
         RegisterComponents();
     }
 
@@ -82,13 +82,13 @@ public sealed class Qwen3VLVisionPatchMerger : nn.Module<Tensor, Tensor>
 
 /// <summary>
 /// Qwen3-VL vision tower: Conv3d patch embed (with bias) + learned position table bilinearly resampled to each grid,
-/// LayerNorm/tanh-GELU blocks with 2-D rotary attending within each temporal group, the merger, and one DeepStack
+/// QwenLayerNorm/tanh-GELU blocks with 2-D rotary attending within each temporal group, the merger, and one DeepStack
 /// merger per <c>deepstack_visual_indexes</c> entry. The sequence stays in the processor's merge-group order throughout.
 /// </summary>
 public sealed class Qwen3VLVisionModel : nn.Module
 {
     private readonly Qwen2_5_VisionPatchEmbed patch_embed;
-    private readonly Embedding pos_embed;
+    private readonly QwenEmbedding pos_embed;
     private readonly ModuleList<Qwen3VLVisionBlock> blocks;
     private readonly Qwen3VLVisionPatchMerger merger;
     private readonly ModuleList<Qwen3VLVisionPatchMerger> deepstack_merger_list;
@@ -99,7 +99,7 @@ public sealed class Qwen3VLVisionModel : nn.Module
         _config = config;
         patch_embed = new Qwen2_5_VisionPatchEmbed(
             config.HiddenSize, config.InChannels, config.TemporalPatchSize, config.PatchSize, bias: true, factory);
-        pos_embed = new Embedding(config.NumPositionEmbeddings, config.HiddenSize, factory);
+        pos_embed = new QwenEmbedding(config.NumPositionEmbeddings, config.HiddenSize, factory);
         blocks = new ModuleList<Qwen3VLVisionBlock>(
             Enumerable.Range(0, config.Depth).Select(_ => new Qwen3VLVisionBlock(config, factory)).ToArray());
         merger = new Qwen3VLVisionPatchMerger(config, postShuffleNorm: false, factory);

@@ -1,7 +1,7 @@
 namespace VideoAutoR1.Model;
 
 /// <summary>
-/// <c>get_rope_index</c> for one unpadded prompt (qwen-vl-spec §D.3): text advances all three rows together; a vision
+/// <c>get_rope_index</c> for one unpadded prompt (docs/specs/qwen-vl.md §D.3): text advances all three rows together; a vision
 /// block of t x h' x w' pad tokens starting at <c>s</c> gets (s + T(k), s + y, s + x).
 /// </summary>
 public static class RopeIndexBuilder

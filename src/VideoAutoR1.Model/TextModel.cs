@@ -7,10 +7,10 @@ namespace VideoAutoR1.Model;
 /// <summary>Qwen2 attention: q/k/v with bias, o without, GQA, M-RoPE applied in the model dtype.</summary>
 public sealed class Qwen2_5_VLAttention : nn.Module
 {
-    private readonly Linear q_proj;
-    private readonly Linear k_proj;
-    private readonly Linear v_proj;
-    private readonly Linear o_proj;
+    private readonly QwenLinear q_proj;
+    private readonly QwenLinear k_proj;
+    private readonly QwenLinear v_proj;
+    private readonly QwenLinear o_proj;
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
@@ -20,10 +20,10 @@ public sealed class Qwen2_5_VLAttention : nn.Module
         _heads = c.NumAttentionHeads;
         _kvHeads = c.NumKeyValueHeads;
         _headDim = c.HeadDim;
-        q_proj = new Linear(c.HiddenSize, (long)_heads * _headDim, true, factory);
-        k_proj = new Linear(c.HiddenSize, (long)_kvHeads * _headDim, true, factory);
-        v_proj = new Linear(c.HiddenSize, (long)_kvHeads * _headDim, true, factory);
-        o_proj = new Linear((long)_heads * _headDim, c.HiddenSize, false, factory);
+        q_proj = new QwenLinear(c.HiddenSize, (long)_heads * _headDim, true, factory);
+        k_proj = new QwenLinear(c.HiddenSize, (long)_kvHeads * _headDim, true, factory);
+        v_proj = new QwenLinear(c.HiddenSize, (long)_kvHeads * _headDim, true, factory);
+        o_proj = new QwenLinear((long)_heads * _headDim, c.HiddenSize, false, factory);
         RegisterComponents();
     }
 
@@ -47,15 +47,15 @@ public sealed class Qwen2_5_VLDecoderLayer : nn.Module
 {
     private readonly Qwen2_5_VLAttention self_attn;
     private readonly Qwen2_5_VLMLP mlp;
-    private readonly RMSNorm input_layernorm;
-    private readonly RMSNorm post_attention_layernorm;
+    private readonly QwenRMSNorm input_layernorm;
+    private readonly QwenRMSNorm post_attention_layernorm;
 
     public Qwen2_5_VLDecoderLayer(Qwen2_5_VLTextConfig c, ParameterFactory factory) : base("layer")
     {
         self_attn = new Qwen2_5_VLAttention(c, factory);
         mlp = new Qwen2_5_VLMLP(c.HiddenSize, c.IntermediateSize, bias: false, factory);
-        input_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, factory);
-        post_attention_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, factory);
+        input_layernorm = new QwenRMSNorm(c.HiddenSize, c.RmsNormEps, factory);
+        post_attention_layernorm = new QwenRMSNorm(c.HiddenSize, c.RmsNormEps, factory);
         RegisterComponents();
     }
 
@@ -67,25 +67,25 @@ public sealed class Qwen2_5_VLDecoderLayer : nn.Module
     }
 }
 
-/// <summary>Qwen2 decoder stack with multimodal rotary positions (qwen-vl-spec §D).</summary>
+/// <summary>Qwen2 decoder stack with multimodal rotary positions (docs/specs/qwen-vl.md §D).</summary>
 public sealed class Qwen2_5_VLTextModel : nn.Module
 {
-    private readonly Embedding embed_tokens;
+    private readonly QwenEmbedding embed_tokens;
     private readonly ModuleList<Qwen2_5_VLDecoderLayer> layers;
-    private readonly RMSNorm norm;
+    private readonly QwenRMSNorm norm;
     private readonly Qwen2_5_VLTextConfig _config;
 
     public Qwen2_5_VLTextModel(Qwen2_5_VLTextConfig config, ParameterFactory factory) : base("model")
     {
         _config = config;
-        embed_tokens = new Embedding(config.VocabSize, config.HiddenSize, factory);
+        embed_tokens = new QwenEmbedding(config.VocabSize, config.HiddenSize, factory);
         layers = new ModuleList<Qwen2_5_VLDecoderLayer>(
             Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new Qwen2_5_VLDecoderLayer(config, factory)).ToArray());
-        norm = new RMSNorm(config.HiddenSize, config.RmsNormEps, factory);
+        norm = new QwenRMSNorm(config.HiddenSize, config.RmsNormEps, factory);
         RegisterComponents();
     }
 
-    public Embedding EmbedTokens => embed_tokens;
+    public QwenEmbedding EmbedTokens => embed_tokens;
 
     /// <summary>embeds [B, L, hidden], positionIds [3, B, L] int64 → final-norm hidden states [B, L, hidden].</summary>
     public Tensor Forward(Tensor embeds, Tensor positionIds, Tensor mask, CachedStep? cache, Action<string, Tensor>? observe = null)

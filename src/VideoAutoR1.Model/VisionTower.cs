@@ -54,15 +54,15 @@ public sealed class Qwen2_5_VLVisionAttention : nn.Module
     /// <summary>Attention scores computed at once, in elements (128 MB in float32).</summary>
     private const long ScoreBudget = 1L << 25;
 
-    private readonly Linear qkv;
-    private readonly Linear proj;
+    private readonly QwenLinear qkv;
+    private readonly QwenLinear proj;
     private readonly int _heads;
     private readonly int _headDim;
 
     public Qwen2_5_VLVisionAttention(int hidden, int heads, ParameterFactory factory) : base("attn")
     {
-        qkv = new Linear(hidden, 3L * hidden, true, factory);
-        proj = new Linear(hidden, hidden, true, factory);
+        qkv = new QwenLinear(hidden, 3L * hidden, true, factory);
+        proj = new QwenLinear(hidden, hidden, true, factory);
         _heads = heads;
         _headDim = hidden / heads;
         RegisterComponents();
@@ -110,15 +110,15 @@ public sealed class Qwen2_5_VLVisionAttention : nn.Module
 /// <summary>SwiGLU MLP; <paramref name="bias"/> is true in the vision tower, false in the decoder.</summary>
 public sealed class Qwen2_5_VLMLP : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear gate_proj;
-    private readonly Linear up_proj;
-    private readonly Linear down_proj;
+    private readonly QwenLinear gate_proj;
+    private readonly QwenLinear up_proj;
+    private readonly QwenLinear down_proj;
 
     public Qwen2_5_VLMLP(long hidden, long intermediate, bool bias, ParameterFactory factory) : base("mlp")
     {
-        gate_proj = new Linear(hidden, intermediate, bias, factory);
-        up_proj = new Linear(hidden, intermediate, bias, factory);
-        down_proj = new Linear(intermediate, hidden, bias, factory);
+        gate_proj = new QwenLinear(hidden, intermediate, bias, factory);
+        up_proj = new QwenLinear(hidden, intermediate, bias, factory);
+        down_proj = new QwenLinear(intermediate, hidden, bias, factory);
         RegisterComponents();
     }
 
@@ -132,15 +132,15 @@ public sealed class Qwen2_5_VLMLP : nn.Module<Tensor, Tensor>
 
 public sealed class Qwen2_5_VLVisionBlock : nn.Module
 {
-    private readonly RMSNorm norm1;
-    private readonly RMSNorm norm2;
+    private readonly QwenRMSNorm norm1;
+    private readonly QwenRMSNorm norm2;
     private readonly Qwen2_5_VLVisionAttention attn;
     private readonly Qwen2_5_VLMLP mlp;
 
     public Qwen2_5_VLVisionBlock(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("block")
     {
-        norm1 = new RMSNorm(c.HiddenSize, 1e-6, factory);
-        norm2 = new RMSNorm(c.HiddenSize, 1e-6, factory);
+        norm1 = new QwenRMSNorm(c.HiddenSize, 1e-6, factory);
+        norm2 = new QwenRMSNorm(c.HiddenSize, 1e-6, factory);
         attn = new Qwen2_5_VLVisionAttention(c.HiddenSize, c.NumHeads, factory);
         mlp = new Qwen2_5_VLMLP(c.HiddenSize, c.IntermediateSize, bias: true, factory);
         RegisterComponents();
@@ -156,21 +156,21 @@ public sealed class Qwen2_5_VLVisionBlock : nn.Module
     }
 }
 
-/// <summary>RMSNorm per patch, concatenate each 2x2 merge group, then Linear → exact GELU → Linear.</summary>
+/// <summary>QwenRMSNorm per patch, concatenate each 2x2 merge group, then QwenLinear → exact GELU → QwenLinear.</summary>
 public sealed class Qwen2_5_VLPatchMerger : nn.Module<Tensor, Tensor>
 {
-    private readonly RMSNorm ln_q;
+    private readonly QwenRMSNorm ln_q;
     private readonly ModuleList<nn.Module<Tensor, Tensor>> mlp;
     private readonly long _mergedDim;
 
     public Qwen2_5_VLPatchMerger(Qwen2_5_VLVisionConfig c, ParameterFactory factory) : base("merger")
     {
         _mergedDim = (long)c.HiddenSize * c.SpatialMergeUnit;
-        ln_q = new RMSNorm(c.HiddenSize, 1e-6, factory);
+        ln_q = new QwenRMSNorm(c.HiddenSize, 1e-6, factory);
         mlp = new ModuleList<nn.Module<Tensor, Tensor>>(
-            new Linear(_mergedDim, _mergedDim, true, factory),
+            new QwenLinear(_mergedDim, _mergedDim, true, factory),
             nn.GELU(),
-            new Linear(_mergedDim, c.OutHiddenSize, true, factory));
+            new QwenLinear(_mergedDim, c.OutHiddenSize, true, factory));
         RegisterComponents();
     }
 
@@ -189,7 +189,7 @@ public sealed class Qwen2_5_VLPatchMerger : nn.Module<Tensor, Tensor>
 
 /// <summary>
 /// Qwen2.5-VL vision tower: patch embed → window reorder → blocks (window or per-temporal-group full attention)
-/// → merger → back to processor order (qwen-vl-spec §C).
+/// → merger → back to processor order (docs/specs/qwen-vl.md §C).
 /// </summary>
 public sealed class Qwen2_5_VisionTransformer : nn.Module
 {
@@ -265,7 +265,7 @@ public sealed class VisionSegments
 
 /// <summary>
 /// Index bookkeeping of the vision tower for a list of grids: rotary (row, col) per patch, the window permutation of
-/// merge groups, and the cumulative segment lengths for window and full attention (qwen-vl-spec §C.2, §C.3).
+/// merge groups, and the cumulative segment lengths for window and full attention (docs/specs/qwen-vl.md §C.2, §C.3).
 /// </summary>
 public sealed record VisionLayout(long[] RotaryPositionIds, long[] WindowIndex, long[] CuWindowSeqlens, long[] CuSeqlens)
 {

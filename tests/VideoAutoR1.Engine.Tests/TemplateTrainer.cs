@@ -144,7 +144,7 @@ public static class TemplateTrainer
     private const int NegativeSamples = 2048;
 
     /// <summary>The decoder of either family, fed as the model feeds it (video rows scattered, DeepStack added).</summary>
-    private sealed record Decoder(string Prefix, Model.Embedding Embed, Func<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> Run)
+    private sealed record Decoder(string Prefix, Model.QwenEmbedding Embed, Func<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> Run)
     {
         public static Decoder Of(IVideoLanguageModel model)
         {

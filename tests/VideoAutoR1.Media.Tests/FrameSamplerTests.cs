@@ -5,7 +5,7 @@ public sealed class FrameSamplerTests
     [Fact]
     public void QwenVlUtils_indices_for_the_fixture_video_are_the_specs_linspace_rounding()
     {
-        // qwen-vl-spec.md §E.1: qwen-vl-utils picks round(linspace(0, 29, 6)) = [0, 6, 12, 17, 23, 29] for the fixture.
+        // docs/specs/qwen-vl.md §E.1: qwen-vl-utils picks round(linspace(0, 29, 6)) = [0, 6, 12, 17, 23, 29] for the fixture.
         var selection = FrameSampler.QwenVlUtils(totalFrames: 30, sourceFps: 10, fps: 2, minFrames: 4, maxFrames: 768);
         Assert.Equal([0, 6, 12, 17, 23, 29], selection.Indices);
         Assert.Equal(2.0, selection.SampleFps, 12);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace VideoAutoR1.Media.Tests;
 
 /// <summary>
-/// Parity with the HF video processor fixture (shared/fixtures/qwen2_5_vl/tiny-a/preprocess). Every case that
+/// Parity with the HF video processor fixture (Fixtures/, provenance in its README.md). Every case that
 /// preprocess.json lists is checked; nothing about its shapes is assumed here.
 /// </summary>
 public sealed class PreprocessFixtureTests

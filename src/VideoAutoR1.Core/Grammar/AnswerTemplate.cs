@@ -1,6 +1,6 @@
 namespace VideoAutoR1.Core.Grammar;
 
-/// <summary>The pieces of the answer-think-answer output <c>\boxed{a1}&lt;think&gt;r&lt;/think&gt;\boxed{a2}</c> (videoauto-r1.md §2).</summary>
+/// <summary>The pieces of the answer-think-answer output <c>\boxed{a1}&lt;think&gt;r&lt;/think&gt;\boxed{a2}</c> (docs/specs/videoauto-r1.md §2).</summary>
 public static class AnswerTemplate
 {
     public const string BoxOpen = "\\boxed{";

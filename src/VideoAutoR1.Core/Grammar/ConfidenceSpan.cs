@@ -5,7 +5,7 @@ namespace VideoAutoR1.Core.Grammar;
 
 /// <summary>
 /// Which generated tokens carry the confidence of the first answer, exactly as the reference selects them
-/// (<c>early_exit.py</c>, videoauto-r1.md §3.1): the box content only, reduced to the option letter when it starts
+/// (<c>early_exit.py</c>, docs/specs/videoauto-r1.md §3.1): the box content only, reduced to the option letter when it starts
 /// like a choice; the first exact token subsequence match of the text variants; else a position estimate by
 /// re-tokenising the decoded prefix. The fallback answer has no span (confidence -1: think).
 /// </summary>

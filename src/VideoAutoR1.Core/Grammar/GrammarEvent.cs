@@ -5,7 +5,7 @@ public abstract record GrammarEvent;
 
 /// <summary>
 /// The first box has closed. <see cref="SpanStart"/>/<see cref="SpanLength"/> index the generated tokens whose
-/// log-probs form the confidence of <see cref="A1"/> (videoauto-r1.md §3.1); length 0 means no span: confidence -1,
+/// log-probs form the confidence of <see cref="A1"/> (docs/specs/videoauto-r1.md §3.1); length 0 means no span: confidence -1,
 /// so the model must think (always the case for the fallback answer). Reported with the token that closes the box,
 /// unless the reference's choice depends on tokens still to come (it searches the stage-1 tokens, through
 /// <c>&lt;think&gt;</c>): then with the token that completes <c>&lt;think&gt;</c>, or at the end of the sequence.

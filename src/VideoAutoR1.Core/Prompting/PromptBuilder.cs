@@ -77,7 +77,7 @@ public sealed partial class PromptBuilder
         var limit = _options.ContextLength - _options.MinNewTokens;
         if (ids.Count > limit)
         {
-            throw Invalid("prompt_too_long", $"the prompt is {ids.Count} tokens ({videoTokenCount} of them video); at most {limit} fit the {_options.ContextLength}-token context with room for an answer");
+            throw VideoQaException.InvalidArgument("prompt_too_long", null, $"the prompt is {ids.Count} tokens ({videoTokenCount} of them video); at most {limit} fit the {_options.ContextLength}-token context with room for an answer");
         }
 
         return [.. ids];
@@ -103,12 +103,12 @@ public sealed partial class PromptBuilder
         Validate(question);
         if (videoTokenCount < 0)
         {
-            throw Invalid("video_tokens_invalid", $"video token count must be >= 0, got {videoTokenCount}");
+            throw VideoQaException.InvalidArgument("video_tokens_invalid", null, $"video token count must be >= 0, got {videoTokenCount}");
         }
 
         if (groupTimestamps is not null && (groupTimestamps.Count == 0 || videoTokenCount % groupTimestamps.Count != 0))
         {
-            throw Invalid("video_tokens_invalid", $"{videoTokenCount} video tokens do not split into {groupTimestamps.Count} temporal groups");
+            throw VideoQaException.InvalidArgument("video_tokens_invalid", null, $"{videoTokenCount} video tokens do not split into {groupTimestamps.Count} temporal groups");
         }
 
         return ($"<|im_start|>system\n{_options.SystemPrompt}<|im_end|>\n<|im_start|>user\n", UserPrompts.For(question));
@@ -119,25 +119,25 @@ public sealed partial class PromptBuilder
         ArgumentNullException.ThrowIfNull(question);
         if (!Enum.IsDefined(question.Kind))
         {
-            throw Invalid("task_kind_invalid", $"unknown task kind {question.Kind}");
+            throw VideoQaException.InvalidArgument("task_kind_invalid", null, $"unknown task kind {question.Kind}");
         }
 
         if (string.IsNullOrWhiteSpace(question.Question))
         {
-            throw Invalid("question_empty", "the question is empty", "question");
+            throw VideoQaException.InvalidArgument("question_empty", "question", "the question is empty");
         }
 
         CheckText(question.Question, "question");
         if (!Enum.IsDefined(question.Style) || (question.Style != PromptStyle.Default && question.Kind != TaskKind.MultipleChoice))
         {
-            throw Invalid("prompt_style_invalid", $"prompt style {question.Style} is for multiple-choice questions only, not {question.Kind}");
+            throw VideoQaException.InvalidArgument("prompt_style_invalid", null, $"prompt style {question.Style} is for multiple-choice questions only, not {question.Kind}");
         }
 
         var options = question.Options ?? [];
         var takesOptions = question.Kind is TaskKind.MultipleChoice or TaskKind.GroundedQa;
         if (!takesOptions && options.Count > 0)
         {
-            throw Invalid("options_not_allowed", $"a {question.Kind} question takes no options", "options");
+            throw VideoQaException.InvalidArgument("options_not_allowed", "options", $"a {question.Kind} question takes no options");
         }
 
         if (!takesOptions)
@@ -147,12 +147,12 @@ public sealed partial class PromptBuilder
 
         if (options.Count < 2)
         {
-            throw Invalid("options_too_few", $"a {question.Kind} question needs at least 2 options, got {options.Count}", "options");
+            throw VideoQaException.InvalidArgument("options_too_few", "options", $"a {question.Kind} question needs at least 2 options, got {options.Count}");
         }
 
         if (options.Count > _options.MaxOptions)
         {
-            throw Invalid("options_too_many", $"at most {_options.MaxOptions} options are allowed, got {options.Count}", "options");
+            throw VideoQaException.InvalidArgument("options_too_many", "options", $"at most {_options.MaxOptions} options are allowed, got {options.Count}");
         }
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -160,13 +160,13 @@ public sealed partial class PromptBuilder
         {
             if (string.IsNullOrWhiteSpace(option))
             {
-                throw Invalid("option_empty", "an option is empty", "options");
+                throw VideoQaException.InvalidArgument("option_empty", "options", "an option is empty");
             }
 
             CheckText(option, "options");
             if (!seen.Add(UnicodeText.Normalize(option.Trim(), NormalizationForm.FormKC)))
             {
-                throw Invalid("options_duplicate", $"option '{option}' appears more than once", "options");
+                throw VideoQaException.InvalidArgument("options_duplicate", "options", $"option '{option}' appears more than once");
             }
         }
     }
@@ -175,23 +175,20 @@ public sealed partial class PromptBuilder
     {
         if (text.Length > _options.MaxTextLength)
         {
-            throw Invalid("text_too_long", $"{field} is {text.Length} characters; at most {_options.MaxTextLength} are allowed", field);
+            throw VideoQaException.InvalidArgument("text_too_long", field, $"{field} is {text.Length} characters; at most {_options.MaxTextLength} are allowed");
         }
 
         if (!UnicodeText.IsWellFormed(text))
         {
-            throw Invalid("invalid_text_encoding", $"{field} is not valid Unicode (unpaired surrogate)", field);
+            throw VideoQaException.InvalidArgument("invalid_text_encoding", field, $"{field} is not valid Unicode (unpaired surrogate)");
         }
 
         // The tokenizer would turn these into real control tokens and let the text rewrite the conversation.
         if (ControlToken().Match(text) is { Success: true } control)
         {
-            throw Invalid("control_token_in_text", $"{field} contains the control token {control.Value}", field);
+            throw VideoQaException.InvalidArgument("control_token_in_text", field, $"{field} contains the control token {control.Value}");
         }
     }
-
-    private static VideoQaException Invalid(string code, string message, string? field = null) =>
-        new(ErrorKind.InvalidArgument, code, message) { Field = field };
 
     [GeneratedRegex(@"<\|[a-z_]+\|>")]
     private static partial Regex ControlToken();

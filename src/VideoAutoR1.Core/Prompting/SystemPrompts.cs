@@ -1,6 +1,6 @@
 namespace VideoAutoR1.Core.Prompting;
 
-/// <summary>The system prompts of VideoAuto-R1 (videoauto-r1.md §1.1), byte-exact.</summary>
+/// <summary>The system prompts of VideoAuto-R1 (docs/specs/videoauto-r1.md §1.1), byte-exact.</summary>
 public static class SystemPrompts
 {
     /// <summary>Training text (<c>COT_SYSTEM_PROMPT_ANSWER_TWICE</c> in <c>data_rl.py</c>): five lines, no trailing newline.</summary>

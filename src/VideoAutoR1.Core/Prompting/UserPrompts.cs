@@ -1,6 +1,6 @@
 namespace VideoAutoR1.Core.Prompting;
 
-/// <summary>The per-task user texts of the benchmarks' <c>*_boxed</c> variants (videoauto-r1.md §1.3), byte-exact.</summary>
+/// <summary>The per-task user texts of the benchmarks' <c>*_boxed</c> variants (docs/specs/videoauto-r1.md §1.3), byte-exact.</summary>
 public static class UserPrompts
 {
     public const string BoxedSuffix = "Put your final answer in \\boxed{}.";

@@ -34,7 +34,7 @@ internal sealed class TokenizerJson
         var tokenizerPath = Path.Combine(directory, "tokenizer.json");
         if (!File.Exists(tokenizerPath))
         {
-            throw Invalid("tokenizer_not_found", $"no tokenizer.json in '{directory}'");
+            throw VideoQaException.InvalidArgument("tokenizer_not_found", null, $"no tokenizer.json in '{directory}'");
         }
 
         try
@@ -78,7 +78,7 @@ internal sealed class TokenizerJson
         }
         catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
-            throw Invalid("tokenizer_invalid", $"'{tokenizerPath}' is not a usable tokenizer.json: {error.Message}", error);
+            throw VideoQaException.InvalidArgument("tokenizer_invalid", null, $"'{tokenizerPath}' is not a usable tokenizer.json: {error.Message}", error);
         }
     }
 
@@ -231,7 +231,4 @@ internal sealed class TokenizerJson
 
     private static VideoQaException Unsupported(string message) =>
         new(ErrorKind.InvalidArgument, "tokenizer_unsupported", $"tokenizer.json: {message}");
-
-    private static VideoQaException Invalid(string code, string message, Exception? inner = null) =>
-        new(ErrorKind.InvalidArgument, code, message, inner);
 }

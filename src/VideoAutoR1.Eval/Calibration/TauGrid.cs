@@ -26,7 +26,7 @@ public static class TauGrid
             TryNumber(parts[2], out var end);
             if (!(step > 0) || end < start || (end - start) / step > 100_000)
             {
-                throw Invalid(text);
+                throw GridInvalid(text);
             }
 
             var count = (int)Math.Floor(((end - start) / step) + 1e-9) + 1;
@@ -35,15 +35,15 @@ public static class TauGrid
         else
         {
             var values = text.Split(',').Select(p => TryNumber(p, out var v) ? v : double.NaN).ToArray();
-            taus = values.Any(double.IsNaN) ? throw Invalid(text) : values;
+            taus = values.Any(double.IsNaN) ? throw GridInvalid(text) : values;
         }
 
-        return taus.Length > 0 && taus.All(t => t is > 0 and <= 1) ? [.. taus.Distinct().Order()] : throw Invalid(text);
+        return taus.Length > 0 && taus.All(t => t is > 0 and <= 1) ? [.. taus.Distinct().Order()] : throw GridInvalid(text);
     }
 
     private static bool TryNumber(string text, out double value) =>
         double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 
-    private static VideoQaException Invalid(string text) =>
-        new(ErrorKind.InvalidArgument, "grid_invalid", $"--grid must be start:step:end or a comma list of τ in (0, 1], got '{text}'");
+    private static VideoQaException GridInvalid(string text) =>
+        VideoQaException.InvalidArgument("grid_invalid", "grid", $"--grid must be start:step:end or a comma list of τ in (0, 1], got '{text}'");
 }

@@ -29,7 +29,7 @@ public sealed class RewardWeights
 public sealed record RewardBreakdown(double Total, double FirstAnswer, double SecondAnswer, double Format, double Fallback);
 
 /// <summary>
-/// The VideoAuto-R1 training reward (videoauto-r1.md §4, <c>reward.py</c>). R_task follows the reference per task:
+/// The VideoAuto-R1 training reward (docs/specs/videoauto-r1.md §4, <c>reward.py</c>). R_task follows the reference per task:
 /// strict normalised exact match for multiple choice and free text, IoU for grounding, exact match + IoU for NExT-GQA.
 /// Numeric answers are compared within the <see cref="GradingOptions"/> tolerance, where the reference uses
 /// math-verify (symbolic equivalence), which has no .NET counterpart.

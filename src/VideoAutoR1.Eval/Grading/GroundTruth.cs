@@ -40,7 +40,7 @@ public sealed record GroundTruth
         ArgumentNullException.ThrowIfNull(question);
         if (string.IsNullOrWhiteSpace(answer))
         {
-            throw Invalid(question.Kind, answer ?? "", "it is empty");
+            throw NotAnAnswer(question.Kind, answer ?? "", "it is empty");
         }
 
         if (!UnicodeText.IsWellFormed(answer))
@@ -52,11 +52,11 @@ public sealed record GroundTruth
         switch (question.Kind)
         {
             case TaskKind.MultipleChoice:
-                return truth with { OptionIndex = ChoiceAnswer.Resolve(answer, question.Options ?? []) ?? throw Invalid(question.Kind, answer, "it names no option") };
+                return truth with { OptionIndex = ChoiceAnswer.Resolve(answer, question.Options ?? []) ?? throw NotAnAnswer(question.Kind, answer, "it names no option") };
             case TaskKind.Numeric:
                 return NumericAnswer.TryParse(answer, out var number) && double.IsFinite(number)
                     ? truth with { Number = number }
-                    : throw Invalid(question.Kind, answer, "it is not a number");
+                    : throw NotAnAnswer(question.Kind, answer, "it is not a number");
             case TaskKind.Open:
                 return truth;
             case TaskKind.TemporalGrounding:
@@ -65,24 +65,24 @@ public sealed record GroundTruth
                 var parts = answer.Split("<>");
                 if (parts.Length != 2)
                 {
-                    throw Invalid(question.Kind, answer, "it is not 'letter <> [start, end]'");
+                    throw NotAnAnswer(question.Kind, answer, "it is not 'letter <> [start, end]'");
                 }
 
                 return truth with
                 {
-                    OptionIndex = ChoiceAnswer.Resolve(parts[0].Trim(), question.Options ?? []) ?? throw Invalid(question.Kind, answer, "it names no option"),
+                    OptionIndex = ChoiceAnswer.Resolve(parts[0].Trim(), question.Options ?? []) ?? throw NotAnAnswer(question.Kind, answer, "it names no option"),
                     Segments = [Segment(question.Kind, parts[1])],
                 };
             default:
-                throw Invalid(question.Kind, answer, "the task kind is unknown");
+                throw NotAnAnswer(question.Kind, answer, "the task kind is unknown");
         }
     }
 
     private static TimeSegment Segment(TaskKind kind, string text) =>
         TimestampParser.TryParse(text, out var segment) && segment.End > segment.Start
             ? segment
-            : throw Invalid(kind, text, "it is not a non-empty '[start, end]' in seconds");
+            : throw NotAnAnswer(kind, text, "it is not a non-empty '[start, end]' in seconds");
 
-    private static VideoQaException Invalid(TaskKind kind, string answer, string why) =>
-        new(ErrorKind.InvalidArgument, "answer_format_invalid", $"'{answer}' is not a {kind} answer: {why}") { Field = "answer" };
+    private static VideoQaException NotAnAnswer(TaskKind kind, string answer, string why) =>
+        VideoQaException.InvalidArgument("answer_format_invalid", "answer", $"'{answer}' is not a {kind} answer: {why}");
 }

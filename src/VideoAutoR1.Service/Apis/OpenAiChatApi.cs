@@ -161,10 +161,10 @@ public static class OpenAiChatApi
     private static (string VideoUrl, string Text) LastUserTurn(ChatCompletionRequest body)
     {
         var user = body.Messages?.LastOrDefault(m => m is { Role: "user" })
-            ?? throw Invalid("user_message_required", "messages must contain a user message.", "messages");
+            ?? throw VideoQaException.InvalidArgument("user_message_required", "messages", "messages must contain a user message.");
         if (user.Content.ValueKind != JsonValueKind.Array)
         {
-            throw Invalid("video_required", "The user message must be an array of content parts with one video_url part.", "messages.content");
+            throw VideoQaException.InvalidArgument("video_required", "messages.content", "The user message must be an array of content parts with one video_url part.");
         }
 
         string? videoUrl = null;
@@ -172,21 +172,21 @@ public static class OpenAiChatApi
         foreach (var element in user.Content.EnumerateArray())
         {
             var part = element.Deserialize<ContentPart>(OpenAiJson)
-                ?? throw Invalid("invalid_content_part", "A content part is null.", "messages.content");
+                ?? throw VideoQaException.InvalidArgument("invalid_content_part", "messages.content", "A content part is null.");
             switch (part.Type)
             {
                 case "text":
                     text.Append(text.Length > 0 ? "\n" : string.Empty).Append(part.Text);
                     break;
                 case "video_url" when part.VideoUrl?.Url is { } url:
-                    videoUrl = videoUrl is null ? url : throw Invalid("too_many_videos", "Exactly one video_url part is supported.", "messages.content");
+                    videoUrl = videoUrl is null ? url : throw VideoQaException.InvalidArgument("too_many_videos", "messages.content", "Exactly one video_url part is supported.");
                     break;
                 default:
-                    throw Invalid("unsupported_content_part", $"Content part type '{part.Type}' is not supported (use text and video_url).", "messages.content");
+                    throw VideoQaException.InvalidArgument("unsupported_content_part", "messages.content", $"Content part type '{part.Type}' is not supported (use text and video_url).");
             }
         }
 
-        return (videoUrl ?? throw Invalid("video_required", "The user message has no video_url part.", "messages.content"), text.ToString());
+        return (videoUrl ?? throw VideoQaException.InvalidArgument("video_required", "messages.content", "The user message has no video_url part."), text.ToString());
     }
 
     private static VideoSource VideoOf(string url, AnswerRequestFactory factory, long maxBytes)
@@ -200,7 +200,7 @@ public static class OpenAiChatApi
         var header = comma > 0 ? url[5..comma] : string.Empty;
         if (!header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
         {
-            throw Invalid("invalid_data_uri", "Only base64 data: URIs are supported (data:video/mp4;base64,...).", "messages.content.video_url");
+            throw VideoQaException.InvalidArgument("invalid_data_uri", "messages.content.video_url", "Only base64 data: URIs are supported (data:video/mp4;base64,...).");
         }
 
         var payload = url.AsSpan(comma + 1);
@@ -212,14 +212,11 @@ public static class OpenAiChatApi
         var bytes = new byte[payload.Length / 4 * 3];
         if (!Convert.TryFromBase64Chars(payload, bytes, out var written) || written == 0)
         {
-            throw Invalid("invalid_data_uri", "The data: URI is not valid base64.", "messages.content.video_url");
+            throw VideoQaException.InvalidArgument("invalid_data_uri", "messages.content.video_url", "The data: URI is not valid base64.");
         }
 
         return new VideoSource.Bytes(bytes.AsMemory(0, written));
     }
 
     private static readonly JsonSerializerOptions OpenAiJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    private static VideoQaException Invalid(string code, string message, string field) =>
-        new(ErrorKind.InvalidArgument, code, message) { Field = field };
 }

@@ -1,9 +1,7 @@
 using System.Globalization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
-using VideoAutoR1.Core;
 using VideoAutoR1.Engine;
-using VideoAutoR1.Media;
 using VideoAutoR1.Service.Apis;
 
 namespace VideoAutoR1.Service.OpenApi;
@@ -26,7 +24,7 @@ public sealed class RangesSchemaFilter(RequestResolver resolver) : ISchemaFilter
 
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        var prefix = context.Type == typeof(VideoSamplingRequest) ? "sampling." : RequestTypes.Contains(context.Type) ? "" : null;
+        var prefix = context.Type == typeof(Media.VideoSamplingRequest) ? "sampling." : RequestTypes.Contains(context.Type) ? "" : null;
         if (prefix is null || schema is not OpenApiSchema { Properties: { } properties })
         {
             return;
@@ -42,7 +40,7 @@ public sealed class RangesSchemaFilter(RequestResolver resolver) : ISchemaFilter
         }
     }
 
-    private void Describe(OpenApiSchema property, FieldRange row)
+    private void Describe(OpenApiSchema property, Core.FieldRange row)
     {
         if (!double.IsInfinity(row.Min))
         {

@@ -20,7 +20,7 @@ public static class TrainCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var cli = new CliArgs(args,
-            new HashSet<string> { "out", "seed", "recipe", "train-per-family", "validation-per-family", "warmup-steps", "grpo-steps", "rollouts", "threads", "ffmpeg" },
+            new HashSet<string> { "out", "seed", "recipe", "train-per-family", "validation-per-family", "warmup-steps", "grpo-steps", "rollouts", "threads", "ffmpeg", "init", "warmup-lr" },
             new HashSet<string> { "no-progress" });
         var output = cli.Required("out");
         var defaults = new TrainingOptions();
@@ -39,6 +39,8 @@ public static class TrainCommand
             GrpoSteps = cli.OptionalInt("grpo-steps") ?? defaults.GrpoSteps,
             Rollouts = cli.OptionalInt("rollouts") ?? defaults.Rollouts,
             TorchThreads = cli.OptionalInt("threads") ?? defaults.TorchThreads,
+            InitFrom = cli.Optional("init"),
+            WarmupLearningRate = cli.OptionalDouble("warmup-lr") ?? defaults.WarmupLearningRate,
         };
         try
         {

@@ -49,9 +49,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app .
 COPY samples ./samples
-# The default model is written under VIDEOAUTOR1_CACHE on first start when Engine:ModelDirectory is empty.
-ENV VIDEOAUTOR1_CACHE=/models/cache \
-    DOTNET_gcServer=0
+# The default model (videoauto-r1-mini) ships in /app/default-model; /models is where a mounted checkpoint goes.
+ENV DOTNET_gcServer=0
 VOLUME /models
 EXPOSE 8080 8081
 USER 1000

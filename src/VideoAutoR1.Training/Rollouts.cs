@@ -27,6 +27,7 @@ public sealed class RolloutSampler : IDisposable
     private readonly KvCachePool _cache;
     private readonly int _maxNewTokens;
     private readonly HashSet<long> _stop;
+    private readonly Tensor _never;
 
     public RolloutSampler(Qwen2_5_VLForConditionalGeneration model, QwenTokenizer tokenizer, int maxSequences, int maxPromptTokens, int maxNewTokens)
     {
@@ -35,6 +36,21 @@ public sealed class RolloutSampler : IDisposable
         _maxNewTokens = maxNewTokens;
         _cache = new KvCachePool(model.Text, maxSequences, maxPromptTokens + maxNewTokens, model.DType);
         _stop = [.. model.EosTokenIds, tokenizer.Special.ImEnd, tokenizer.Special.EndOfText];
+
+        // What a completion may not contain: the vision and other control markers (a sampled <|vision_start|> would
+        // open a video block with no video) and the padding rows of the embedding beyond the tokenizer's ids.
+        var special = tokenizer.Special;
+        var allowed = new HashSet<int> { special.ImEnd, special.EndOfText };
+        var never = new float[model.Text.VocabSize];
+        for (var id = 0; id < never.Length; id++)
+        {
+            var control = id >= tokenizer.VocabularySize || (tokenizer.IsSpecial(id) && !allowed.Contains(id));
+            never[id] = control || id == special.VisionStart || id == special.VisionEnd || id == special.VideoPad || id == special.ImagePad
+                ? float.NegativeInfinity
+                : 0f;
+        }
+
+        _never = tensor(never).unsqueeze(0);
     }
 
     public int MaxSequences => _cache.MaxSequences;
@@ -68,6 +84,7 @@ public sealed class RolloutSampler : IDisposable
             var running = Enumerable.Range(0, rows.Length).ToList();
             for (var step = 0; step < _maxNewTokens && running.Count > 0; step++)
             {
+                logits = logits + _never;
                 var logp = nn.functional.log_softmax(logits, -1);
                 var chosen = temperature == 0
                     ? logp.argmax(-1)
@@ -136,5 +153,9 @@ public sealed class RolloutSampler : IDisposable
         return new Outcome(a1.Score >= 0.5, a2.Score >= 0.5, thinks, final.Score >= 0.5, tokensToA1, rollout.Tokens.Length, final.Iou);
     }
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose()
+    {
+        _never.Dispose();
+        _cache.Dispose();
+    }
 }

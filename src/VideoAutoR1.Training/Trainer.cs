@@ -41,12 +41,25 @@ public sealed class Trainer(TrainingOptions options, string tokenizerSource, Wor
         var train = WorldGenerator.Generate(WorldSplit.Train, options.TrainPerFamily, options.Seed);
         var validation = WorldGenerator.Generate(WorldSplit.Validation, options.ValidationPerFamily, options.Seed);
 
-        // The vocabulary covers the world's texts (questions, options, rationales); other text still encodes byte by byte.
-        var corpusScenes = WorldGenerator.Generate(WorldSplit.Train, Math.Max(200, options.TrainPerFamily), options.Seed + 1).Concat(train);
-        var vocabulary = CompactTokenizer.Write(tokenizerSource, TrainingData.Corpus(corpusScenes), modelDirectory);
+        int vocabulary;
+        if (options.InitFrom is { } init)
+        {
+            foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", VisionPreprocessing.FileName, VisionPreprocessing.VideoFileName })
+            {
+                File.Copy(Path.Combine(init, file), Path.Combine(modelDirectory, file), overwrite: true);
+            }
+
+            vocabulary = QwenTokenizer.Load(modelDirectory).VocabularySize;
+        }
+        else
+        {
+            // The vocabulary covers the world's texts (questions, options, rationales); other text still encodes byte by byte.
+            var corpusScenes = WorldGenerator.Generate(WorldSplit.Train, Math.Max(200, options.TrainPerFamily), options.Seed + 1).Concat(train);
+            vocabulary = CompactTokenizer.Write(tokenizerSource, TrainingData.Corpus(corpusScenes), modelDirectory);
+            options.Recipe.WriteProcessorConfigs(modelDirectory);
+        }
+
         var tokenizer = QwenTokenizer.Load(modelDirectory);
-        var config = options.Recipe.CreateConfig(tokenizer);
-        options.Recipe.WriteProcessorConfigs(modelDirectory);
         var preprocessing = VisionPreprocessing.Load(modelDirectory, VideoProcessorKind.Qwen2VL);
 
         progress?.Report(new TrainingStatus("render", 0, train.Count + validation.Count, "clips", null, null));
@@ -56,11 +69,16 @@ public sealed class Trainer(TrainingOptions options, string tokenizerSource, Wor
             new Progress<int>(n => progress?.Report(new TrainingStatus("render", n, train.Count + validation.Count, "clips", n, null))), ct);
         var validationExamples = await data.PrepareAsync(validation, clips, null, ct);
 
-        using var model = Qwen2_5_VLForConditionalGeneration.CreateRandom(config, options.Seed, new ModelLoadOptions());
+        using var model = options.InitFrom is { } from
+            ? Qwen2_5_VLForConditionalGeneration.Load(from, new ModelLoadOptions())
+            : Qwen2_5_VLForConditionalGeneration.CreateRandom(options.Recipe.CreateConfig(tokenizer), options.Seed, new ModelLoadOptions());
         var parameters = ((nn.Module)model).parameters().Sum(p => p.numel());
         var run = new TrainingRun(model, tokenizer, options, trainExamples, validationExamples, progress);
         var initial = run.Validate(0);
         run.Warmup(ct);
+
+        // Saved after each phase, so a run stopped during GRPO keeps its warm-up.
+        model.Save(modelDirectory);
         run.Grpo(ct);
         var final = run.Validate(options.WarmupSteps + options.GrpoSteps);
 

@@ -63,6 +63,12 @@ public sealed record TrainingOptions
     [Range(1, 256)]
     public int TorchThreads { get; init; } = 1;
 
+    /// <summary>
+    /// A model directory written by an earlier run to continue from (its tokenizer, configs and weights) instead of a
+    /// fresh compact tokenizer and random weights; null starts from scratch.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
     public MiniModelRecipe Recipe { get; init; } = new();
 
     public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);

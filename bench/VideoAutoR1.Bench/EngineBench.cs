@@ -1,4 +1,3 @@
-using VideoAutoR1.Engine.Tests;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +7,7 @@ using VideoAutoR1.Core;
 using VideoAutoR1.Core.Prompting;
 using VideoAutoR1.Core.Tokenization;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Engine.Tests;
 using VideoAutoR1.Media;
 using VideoAutoR1.Model;
 using static TorchSharp.torch;

@@ -1,8 +1,8 @@
-using VideoAutoR1.Engine.Tests;
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Engine.Tests;
 using VideoAutoR1.Model;
 using static TorchSharp.torch;
 

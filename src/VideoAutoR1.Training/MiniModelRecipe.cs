@@ -36,8 +36,15 @@ public sealed record MiniModelRecipe
     /// <summary>A test-sized recipe: the same layout, the smallest widths.</summary>
     public static MiniModelRecipe Tiny { get; } = new()
     {
-        HiddenSize = 32, IntermediateSize = 64, Layers = 1, Heads = 2, KeyValueHeads = 1,
-        VisionDepth = 1, VisionHiddenSize = 32, VisionHeads = 1, VisionIntermediateSize = 32,
+        HiddenSize = 32,
+        IntermediateSize = 64,
+        Layers = 1,
+        Heads = 2,
+        KeyValueHeads = 1,
+        VisionDepth = 1,
+        VisionHiddenSize = 32,
+        VisionHeads = 1,
+        VisionIntermediateSize = 32,
     };
 
     public Qwen2_5_VLConfig CreateConfig(QwenTokenizer tokenizer)

@@ -1,6 +1,6 @@
-using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Core.Grammar;
 using VideoAutoR1.Core.Tokenization;
+using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Model;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using VideoAutoR1.Core;
-using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Core.Tokenization;
+using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Media;
 using VideoAutoR1.Model;
 using VideoAutoR1.World;

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 using VideoAutoR1.Core;
-using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Core.Grammar;
 using VideoAutoR1.Core.Prompting;
 using VideoAutoR1.Core.Tokenization;
+using VideoAutoR1.Eval.Grading;
 using VideoAutoR1.Media;
 using VideoAutoR1.Model;
 using VideoAutoR1.World;

@@ -1,6 +1,6 @@
-using VideoAutoR1.Engine.Tests;
 using System.Text.Json;
 using VideoAutoR1.Engine;
+using VideoAutoR1.Engine.Tests;
 using VideoAutoR1.Model;
 
 namespace VideoAutoR1.Cli.Tests;

@@ -125,8 +125,14 @@ public sealed class WorldTests : IDisposable
 
     private static readonly Dictionary<string, (double R, double G, double B)> Named = new()
     {
-        ["red"] = (255, 0, 0), ["green"] = (0, 128, 0), ["blue"] = (0, 0, 255), ["yellow"] = (255, 255, 0),
-        ["white"] = (255, 255, 255), ["black"] = (0, 0, 0), ["orange"] = (255, 165, 0), ["purple"] = (128, 0, 128),
+        ["red"] = (255, 0, 0),
+        ["green"] = (0, 128, 0),
+        ["blue"] = (0, 0, 255),
+        ["yellow"] = (255, 255, 0),
+        ["white"] = (255, 255, 255),
+        ["black"] = (0, 0, 0),
+        ["orange"] = (255, 165, 0),
+        ["purple"] = (128, 0, 128),
         ["gray"] = (128, 128, 128),
     };
 

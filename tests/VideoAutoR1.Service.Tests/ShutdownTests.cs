@@ -69,6 +69,8 @@ public sealed class ShutdownTests
             $"--Media:ServerPathRoot={Path.Combine(RepoPaths.Root, "samples")}",
             "--Media:MaxFrames=8",
             "--Engine:TorchThreads=1",
+            // The random model never closes a box, so its requests run until the drain budget is spent.
+            $"--Engine:ModelDirectory={RandomModelDirectory.Location}",
             $"--Engine:ShutdownGrace={drainBudget}",
             "--Logging:LogLevel:Default=Warning",
         })

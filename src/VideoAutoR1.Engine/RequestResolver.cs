@@ -93,7 +93,7 @@ public sealed class RequestResolver
         {
             timeout = limit > TimeSpan.Zero ? limit : TimeSpan.FromMilliseconds(1);
         }
-        var sampling = VideoSampling.Resolve(_media, _model.Kind == VideoProcessorKind.Qwen2VL ? _model.WithBudget(query.Sampling) : query.Sampling);
+        var sampling = VideoSampling.Resolve(_media, _model.WithBudget(query.Sampling));
         return new AnswerRequest(
             requestId, video, question, query.Mode ?? AnswerMode.Auto, threshold, (int)maxNewTokens, temperature, topP, query.Seed, sampling, timeout);
     }

@@ -97,7 +97,8 @@ public sealed record VisionPreprocessing
                 MinFrames = Int(root, "min_frames") ?? defaults.MinFrames,
                 MaxFrames = Int(root, "max_frames") ?? defaults.MaxFrames,
             };
-            if (Path.GetFileName(path) == VideoFileName)
+            // Qwen3-VL's processor applies its own fps and frame limits (above); the budget is Qwen2.5-VL's.
+            if (family == VideoProcessorKind.Qwen2VL && Path.GetFileName(path) == VideoFileName)
             {
                 result = result with
                 {

@@ -15,7 +15,7 @@ namespace VideoAutoR1.Training;
 /// </summary>
 public static class CompactTokenizer
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes the compact tokenizer of <paramref name="corpus"/> into <paramref name="targetDirectory"/>; returns its vocabulary size.</summary>
     public static int Write(string sourceDirectory, IEnumerable<string> corpus, string targetDirectory)
@@ -73,7 +73,7 @@ public static class CompactTokenizer
         }
 
         Directory.CreateDirectory(targetDirectory);
-        File.WriteAllText(Path.Combine(targetDirectory, "tokenizer.json"), json.ToJsonString(Indented));
+        File.WriteAllText(Path.Combine(targetDirectory, "tokenizer.json"), json.ToJsonString(Compact));
 
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(sourceDirectory, "tokenizer_config.json")))!.AsObject();
         if (config["added_tokens_decoder"] is JsonObject decoder)
@@ -88,7 +88,7 @@ public static class CompactTokenizer
             config["added_tokens_decoder"] = renumbered;
         }
 
-        File.WriteAllText(Path.Combine(targetDirectory, "tokenizer_config.json"), config.ToJsonString(Indented));
+        File.WriteAllText(Path.Combine(targetDirectory, "tokenizer_config.json"), config.ToJsonString(Compact));
         return next;
     }
 

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace VideoAutoR1.World;
 
 public enum WorldSplit
@@ -21,8 +18,7 @@ public static class WorldGenerator
 
     public static WorldSplit SplitOf(WorldScene scene)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(scene.Description));
-        return (BitConverter.ToUInt32(hash, 0) % 10) switch
+        return (BitConverter.ToUInt32(scene.DescriptionHash, 0) % 10) switch
         {
             0 => WorldSplit.Test,
             1 => WorldSplit.Validation,

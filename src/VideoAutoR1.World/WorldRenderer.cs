@@ -9,7 +9,7 @@ public sealed class WorldRenderer(string ffmpeg = "ffmpeg")
 {
     /// <summary>The file name of a scene: its family and a hash of its description, so equal scenes share a file.</summary>
     public static string FileName(WorldScene scene) =>
-        $"{scene.Family.ToString().ToLowerInvariant()}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(scene.Description)))[..12]}.mp4";
+        $"{scene.Family.ToString().ToLowerInvariant()}-{Convert.ToHexStringLower(scene.DescriptionHash)[..12]}.mp4";
 
     /// <summary>Fails with <c>ffmpeg_missing</c> when ffmpeg cannot be run, before any work is started.</summary>
     public async Task CheckAsync(CancellationToken ct = default)

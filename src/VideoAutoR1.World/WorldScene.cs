@@ -63,6 +63,9 @@ public abstract record WorldScene(WorldFamily Family, ClipFormat Format)
     /// <summary>What the pixels show, in words; equal descriptions render equal clips.</summary>
     public abstract string Description { get; }
 
+    /// <summary>SHA-256 of <see cref="Description"/>: it names the clip's file and decides its split.</summary>
+    public byte[] DescriptionHash => System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Description));
+
     /// <summary>The ffmpeg <c>-filter_complex</c> graph whose output <c>[v]</c> is the clip.</summary>
     public abstract string Filtergraph { get; }
 
